@@ -1,0 +1,29 @@
+using CloudFran.Host;
+using CloudFran.Web;
+using CloudFran.Web.Infrastructure;
+using Orleans.Dashboard;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var database = await builder.AddPlatformDatabaseAsync();
+builder.AddPlatformSilo(database);
+builder.AddPlatformObservability();
+builder.AddCloudFranWeb();
+builder.Services.AddHostedService<PlatformBootstrap>();
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
+
+var app = builder.Build();
+
+app.UseCloudFranWeb();
+app.MapCloudFranApis();
+app.MapOrleansDashboard(routePrefix: "/dashboard").RequirePlatformAdmin();
+if (app.Configuration.GetValue("CLOUDFRAN_BENCH_ROUTES", false))
+{
+    // The benchmark's baseline: a bare minimal-API JSON route with no auth, grain or database behind it.
+    app.MapGet("/bench/bare", () => Results.Json(new { ok = true, at = DateTimeOffset.UtcNow })).ExcludeFromDescription();
+}
+
+await app.RunAsync();
+
+/// <summary>Entry point type, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CloudFran.Abstractions.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace CloudFran.Web.Infrastructure;
+
+/// <summary>The platform's error body: <c>{"error": {code, message, details, timestamp, request_id}}</c>.</summary>
+public sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorBody Error);
+
+public sealed record ErrorBody(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("details")] IReadOnlyList<ErrorDetail> Details,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("request_id")] string RequestId);
+
+public sealed record ErrorDetail(
+    [property: JsonPropertyName("field")] string Field,
+    [property: JsonPropertyName("message")] string Message);
+
+public static class Errors
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public static Task WriteAsync(HttpContext http, int status, string code, string message,
+        IEnumerable<FieldError>? details = null)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        var body = new ErrorEnvelope(new ErrorBody(code, message,
+            (details ?? []).Select(d => new ErrorDetail(d.Field, d.Message)).ToList(),
+            DateTimeOffset.UtcNow, RequestIds.Get(http)));
+        return http.Response.WriteAsJsonAsync(body, Options);
+    }
+
+    public static Task WriteAsync(HttpContext http, CloudFranException e) =>
+        WriteAsync(http, e.Status, e.Code, e.Message, e.Details);
+}
