@@ -1,0 +1,39 @@
+using CloudFran.Abstractions.Keys;
+
+namespace CloudFran.Abstractions.Messaging;
+
+/// <summary>
+/// The one way a module sends an SMS/MMS: durable (queued in PostgreSQL) before the call returns, then delivered
+/// through the tenant's Twilio account; opt-outs (STOP) are honoured for every sender.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cf.SmsSendRequest")]
+public sealed record SmsSendRequest(
+    [property: Id(0)] string To,
+    [property: Id(1)] string Body,
+    [property: Id(2)] IReadOnlyList<string>? MediaUrls,
+    [property: Id(3)] string? LocationId,
+    [property: Id(4)] string? IdempotencyKey,
+    /// <summary>"transactional" (confirmations, receipts, alerts) or "marketing" (campaigns, nurture).</summary>
+    [property: Id(5)] string Category = "transactional");
+
+[GenerateSerializer, Immutable, Alias("cf.SmsMessageView")]
+public sealed record SmsMessageView(
+    [property: Id(0)] string MessageId,
+    [property: Id(1)] string Status,
+    [property: Id(2)] string To,
+    [property: Id(3)] string? From,
+    [property: Id(4)] string Body,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] string? ErrorCode);
+
+/// <summary>Front door for sending messages in one tenant partition. Key: <c>tn_…/live|test</c>.</summary>
+public interface ISmsSenderGrain : IGrainWithStringKey
+{
+    Task<SmsMessageView> SendAsync(SmsSendRequest request);
+}
+
+public static class MessagingGrainFactoryExtensions
+{
+    public static ISmsSenderGrain GetSmsSender(this IGrainFactory factory, TenantScope scope) =>
+        factory.GetGrain<ISmsSenderGrain>(scope.ToString());
+}

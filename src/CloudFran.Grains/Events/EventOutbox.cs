@@ -1,0 +1,52 @@
+using System.Text.Json;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Grains.Storage;
+using Npgsql;
+
+namespace CloudFran.Grains.Events;
+
+/// <summary>
+/// The one way a module emits a platform event: append it to <c>outbox_events</c>, ideally inside the same
+/// transaction as the state change it reports, so an acknowledged change always has its event and a rolled-back
+/// change never does. Delivery (webhook endpoints, signatures, retries) reads this table; see docs/messaging.md.
+/// </summary>
+public static class EventOutbox
+{
+    public const string NotifyChannel = "cf_outbox";
+
+    /// <summary>Appends an event on an open connection/transaction; returns the event id (the existing one when
+    /// <paramref name="dedupeKey"/> was already used for this tenant partition).</summary>
+    public static async Task<string> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        TenantScope scope, string eventType, object data, string? dedupeKey = null, CancellationToken ct = default)
+    {
+        var eventId = Ids.New("evt", 20);
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            WITH ins AS (
+                INSERT INTO outbox_events (event_id, tenant_id, env, event_type, payload, dedupe_key)
+                VALUES (@id, @t, @e, @type, @payload::jsonb, @dedupe)
+                ON CONFLICT (tenant_id, env, dedupe_key) DO NOTHING
+                RETURNING event_id)
+            SELECT event_id FROM ins
+            UNION ALL
+            SELECT event_id FROM outbox_events
+             WHERE tenant_id = @t AND env = @e AND dedupe_key = @dedupe AND NOT EXISTS (SELECT 1 FROM ins);
+            NOTIFY {NotifyChannel};
+            """, connection, transaction);
+        cmd.Parameters.AddWithValue("id", eventId);
+        cmd.Parameters.AddWithValue("t", scope.TenantId);
+        cmd.Parameters.AddWithValue("e", scope.EnvName);
+        cmd.Parameters.AddWithValue("type", eventType);
+        cmd.Parameters.AddWithValue("payload", JsonSerializer.Serialize(data, Json.Options));
+        cmd.Parameters.AddWithValue("dedupe", (object?)dedupeKey ?? DBNull.Value);
+        return (string)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Appends an event in its own transaction (when the change itself is not in PostgreSQL).</summary>
+    public static async Task<string> AppendAsync(PlatformDb db, TenantScope scope, string eventType, object data,
+        string? dedupeKey = null, CancellationToken ct = default)
+    {
+        await using var connection = await db.Source.OpenConnectionAsync(ct);
+        return await AppendAsync(connection, null, scope, eventType, data, dedupeKey, ct);
+    }
+}
