@@ -80,7 +80,11 @@ public static class PlatformHosting
             silo.UseAdoNetReminderService(o => { o.Invariant = "Npgsql"; o.DataSource = dataSource; });
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.AddIncomingGrainCallFilter<TenantIsolationFilter>();
-            silo.AddActivityPropagation();
+            if (!string.IsNullOrEmpty(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            {
+                // Grain-call spans cost on every call; only pay for them when traces are exported.
+                silo.AddActivityPropagation();
+            }
             silo.AddDashboard();
         });
         return builder;
@@ -103,14 +107,16 @@ public static class PlatformHosting
             });
         }
 
+        // Metrics are always collected (readable by any MeterListener / exporter); traces only when an OTLP
+        // endpoint is configured, since an active trace listener makes every request and grain call allocate spans.
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("cloudfran", serviceInstanceId: Environment.MachineName))
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter("Microsoft.Orleans"))
-            .WithTracing(t => t.AddAspNetCoreInstrumentation()
-                .AddSource("Microsoft.Orleans.Runtime").AddSource("Microsoft.Orleans.Application"));
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter("Microsoft.Orleans"));
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.UseOtlpExporter();
+            otel.WithTracing(t => t.AddAspNetCoreInstrumentation()
+                    .AddSource("Microsoft.Orleans.Runtime").AddSource("Microsoft.Orleans.Application"))
+                .UseOtlpExporter();
         }
         return builder;
     }
