@@ -22,9 +22,14 @@ public class PlatformFactory : WebApplicationFactory<Program>
     {
     }
 
-    protected PlatformFactory(string purpose)
+    protected PlatformFactory(string purpose) : this(purpose, null)
     {
-        _connectionString = TestPostgres.CreateDatabaseAsync(purpose).GetAwaiter().GetResult();
+    }
+
+    /// <summary>A platform on an existing database (restart tests) or a fresh one.</summary>
+    protected PlatformFactory(string purpose, string? connectionString)
+    {
+        _connectionString = connectionString ?? TestPostgres.CreateDatabaseAsync(purpose).GetAwaiter().GetResult();
         Settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = _connectionString,
@@ -38,6 +43,9 @@ public class PlatformFactory : WebApplicationFactory<Program>
     }
 
     public string ConnectionString => _connectionString;
+
+    /// <summary>A second platform process-equivalent on an existing database (restart tests).</summary>
+    public static PlatformFactory OnDatabase(string connectionString) => new(nameof(OnDatabase), connectionString);
 
     public Dictionary<string, string?> Settings { get; }
 
