@@ -1,7 +1,14 @@
 using CloudFran.Host;
+using CloudFran.Host.Database;
 using CloudFran.Web;
 using CloudFran.Web.Infrastructure;
 using Orleans.Dashboard;
+
+if (args is ["db", var command, var dataDir, ..])
+{
+    // Operator helper used by deploy/local-cluster.sh: one shared PostgreSQL for several nodes.
+    return await DatabaseCommand.RunAsync(command, dataDir);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,6 +31,7 @@ if (app.Configuration.GetValue("CLOUDFRAN_BENCH_ROUTES", false))
 }
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point type, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -34,23 +34,23 @@ public static class Migrator
     public static async Task<int> ApplyAsync(NpgsqlDataSource db, ILogger logger, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using (var create = new NpgsqlCommand(
-            """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    varchar(100) PRIMARY KEY,
-                checksum   varchar(64)  NOT NULL,
-                applied_at timestamptz  NOT NULL DEFAULT now())
-            """, conn))
-        {
-            await create.ExecuteNonQueryAsync(ct);
-        }
-
         await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_lock({LockId})", conn))
         {
             await lockCmd.ExecuteNonQueryAsync(ct);
         }
         try
         {
+            await using (var create = new NpgsqlCommand(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    varchar(100) PRIMARY KEY,
+                    checksum   varchar(64)  NOT NULL,
+                    applied_at timestamptz  NOT NULL DEFAULT now())
+                """, conn))
+            {
+                await create.ExecuteNonQueryAsync(ct);
+            }
+
             var applied = new Dictionary<string, string>();
             await using (var read = new NpgsqlCommand("SELECT version, checksum FROM schema_migrations", conn))
             await using (var reader = await read.ExecuteReaderAsync(ct))

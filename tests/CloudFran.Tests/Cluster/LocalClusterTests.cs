@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using CloudFran.Tests.Infrastructure;
+using Npgsql;
+using Xunit;
+
+namespace CloudFran.Tests.Cluster;
+
+/// <summary>
+/// deploy/local-cluster.sh: two platform processes on one PostgreSQL form one cluster; either node serves the
+/// same grain, the per-minute limit is exact across both, and a graceful stop leaves the cluster cleanly.
+/// </summary>
+public sealed class LocalClusterTests : IAsyncLifetime
+{
+    private const string AdminKey = "sk_admin_LocalClusterTestKey0000000000000";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cf-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly int _httpBase = 20000 + Random.Shared.Next(0, 400) * 10;
+    private string _connectionString = "";
+    private readonly string _clusterId = "lc-" + Guid.NewGuid().ToString("N")[..8];
+
+    private Dictionary<string, string?> Environment => new()
+    {
+        ["ConnectionStrings__Postgres"] = _connectionString,
+        ["CLOUDFRAN_HOST_DLL"] = Repo.HostDll,
+        ["CLOUDFRAN_BOOTSTRAP_ADMIN_KEY"] = AdminKey,
+        ["CLOUDFRAN_CLUSTER_ID"] = _clusterId,
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    private string[] Ports => ["--dir", _dir, "--http-base", _httpBase.ToString(), "--silo-base", (_httpBase + 5).ToString(),
+        "--gateway-base", (_httpBase + 7).ToString()];
+
+    public async Task InitializeAsync()
+    {
+        _connectionString = await TestPostgres.CreateDatabaseAsync("cluster");
+        var (code, output) = await Repo.RunAsync("deploy/local-cluster.sh", ["start", "--nodes", "2", .. Ports], Environment, TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, output);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Repo.RunAsync("deploy/local-cluster.sh", ["stop", "--dir", _dir], Environment, TimeSpan.FromMinutes(2));
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private HttpClient Node(int index, string key, string? tenantId = null)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpBase + index - 1}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (tenantId is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Tenant-Id", tenantId);
+        }
+        return client;
+    }
+
+    [Fact]
+    public async Task Two_nodes_serve_the_same_grains_with_exact_limits_and_leave_cleanly()
+    {
+        // Both nodes see a two-silo cluster.
+        foreach (var node in new[] { 1, 2 })
+        {
+            using var anon = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpBase + node - 1}") };
+            var health = await (await anon.GetAsync("/health")).JsonAsync(HttpStatusCode.OK);
+            Assert.Equal(2, health.GetProperty("activeSilos").GetInt32());
+            Assert.Equal($"node{node}", health.GetProperty("node").GetString());
+        }
+
+        // A tenant and a location created through node 1 ...
+        using var admin1 = Node(1, AdminKey);
+        var created = await (await admin1.PostAsJsonAsync("/v1/admin/tenants", new { businessName = "Cluster Co", plan = "starter" }))
+            .JsonAsync(HttpStatusCode.Created);
+        var tenantId = created.GetProperty("tenant").GetProperty("tenantId").GetString()!;
+        var key = created.GetProperty("keys")[0].GetProperty("secret").GetString()!;
+        using var n1 = Node(1, key, tenantId);
+        using var n2 = Node(2, key, tenantId);
+        var location = await (await n1.PostAsJsonAsync("/v1/locations",
+            new { name = "Node one", address = new { street = "1 A St", city = "Reno", country = "US" } })).JsonAsync(HttpStatusCode.Created);
+        var id = location.GetProperty("locationId").GetString();
+
+        // ... is served by node 2, and a change made on node 2 is what node 1 answers next (one activation).
+        var viaTwo = await (await n2.GetAsync($"/v1/locations/{id}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("Node one", viaTwo.GetProperty("name").GetString());
+        await (await n2.PatchAsJsonAsync($"/v1/locations/{id}", new { name = "Changed on two" })).JsonAsync(HttpStatusCode.OK);
+        var viaOne = await (await n1.GetAsync($"/v1/locations/{id}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("Changed on two", viaOne.GetProperty("name").GetString());
+
+        // The per-minute window of one key is exact across both nodes.
+        await (await admin1.PatchAsJsonAsync($"/v1/admin/tenants/{tenantId}", new { customQuotas = new { requestsPerMinute = 24, monthlyCalls = 0 } }))
+            .JsonAsync(HttpStatusCode.OK);
+        var fresh = await (await n1.PostAsJsonAsync("/v1/tenant/keys", new { type = "live", role = "viewer", name = "burst" }))
+            .JsonAsync(HttpStatusCode.Created);
+        var burstKey = fresh.GetProperty("secret").GetString()!;
+        using var b1 = Node(1, burstKey, tenantId);
+        using var b2 = Node(2, burstKey, tenantId);
+        if (DateTimeOffset.UtcNow.Second > 40)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(61 - DateTimeOffset.UtcNow.Second));
+        }
+        var burst = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? b1 : b2).GetAsync("/v1/tenant")));
+        Assert.Equal(24, burst.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(36, burst.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+
+        // Graceful stop: both silos leave the membership table as Dead (6), not as suspects.
+        var (code, output) = await Repo.RunAsync("deploy/local-cluster.sh", ["stop", "--dir", _dir], Environment, TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, output);
+        await using var conn = new NpgsqlConnection(_connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT status FROM orleans_membership WHERE deployment_id = @d", conn);
+        cmd.Parameters.AddWithValue("d", _clusterId);
+        var statuses = new List<int>();
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                statuses.Add(reader.GetInt32(0));
+            }
+        }
+        Assert.Equal(2, statuses.Count);
+        Assert.All(statuses, s => Assert.Equal(6, s));
+    }
+}
