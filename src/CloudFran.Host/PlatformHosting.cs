@@ -49,7 +49,7 @@ public static class PlatformHosting
         var config = builder.Configuration;
         var siloPort = config.GetValue("CLOUDFRAN_SILO_PORT", 11111);
         var gatewayPort = config.GetValue("CLOUDFRAN_GATEWAY_PORT", 30000);
-        var advertised = IPAddress.Parse(config["CLOUDFRAN_ADVERTISED_IP"] is { Length: > 0 } ip ? ip : "127.0.0.1");
+        var advertised = AdvertisedAddress(config["CLOUDFRAN_ADVERTISED_IP"]);
 
         builder.Services.Configure<PlatformLimitsOptions>(o =>
             o.AdminRequestsPerMinute = config.GetValue("CLOUDFRAN_ADMIN_RPM", o.AdminRequestsPerMinute));
@@ -119,6 +119,23 @@ public static class PlatformHosting
                 .UseOtlpExporter();
         }
         return builder;
+    }
+
+    /// <summary>The silo address other nodes dial: an IP, "auto" (this host's first non-loopback IPv4, for
+    /// containers), or 127.0.0.1 when unset (all nodes on one machine).</summary>
+    private static IPAddress AdvertisedAddress(string? setting)
+    {
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return IPAddress.Loopback;
+        }
+        if (setting == "auto")
+        {
+            return Dns.GetHostAddresses(Dns.GetHostName())
+                .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+                ?? IPAddress.Loopback;
+        }
+        return IPAddress.Parse(setting);
     }
 
     private static async Task RetryAsync(Func<Task> action, ILogger logger)
