@@ -139,7 +139,12 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await FlushAsync();
+        // While the silo shuts down, new activations (the usage grain) cannot be placed on it; the at most one
+        // second of uncapped, unbilled counts (sandbox keys, unlimited plans) is dropped instead of failing.
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            await FlushAsync();
+        }
     }
 
     private AuthDecision Decision(AuthOutcome outcome, int limit, int remaining, long reset, int retryAfter) =>
