@@ -1,3 +1,4 @@
+using CloudFran.Grains.Messaging;
 using CloudFran.Host;
 using CloudFran.Host.Database;
 using CloudFran.Web;
@@ -17,6 +18,7 @@ builder.AddPlatformSilo(database);
 builder.AddPlatformObservability();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
+builder.Services.AddMessaging(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();

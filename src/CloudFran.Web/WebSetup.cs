@@ -44,6 +44,9 @@ public static class WebSetup
         routes.MapAdminApi();
         routes.MapLocationsApi();
         routes.MapBillingApi();
+        routes.MapMessagingApi();
+        routes.MapTwilioWebhooksApi();
+        routes.MapWebhooksApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

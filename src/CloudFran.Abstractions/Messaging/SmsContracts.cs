@@ -29,6 +29,7 @@ public sealed record SmsMessageView(
 /// <summary>Front door for sending messages in one tenant partition. Key: <c>tn_…/live|test</c>.</summary>
 public interface ISmsSenderGrain : IGrainWithStringKey
 {
+    /// <summary>Validates, refuses opted-out recipients (409 RECIPIENT_OPTED_OUT), and queues the message durably.</summary>
     Task<SmsMessageView> SendAsync(SmsSendRequest request);
 }
 

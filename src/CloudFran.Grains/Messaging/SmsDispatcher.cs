@@ -1,0 +1,88 @@
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Messaging;
+using CloudFran.Grains.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CloudFran.Grains.Messaging;
+
+/// <summary>
+/// Moves queued messages from the outbox to Twilio. Every node runs one; rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c> and a 60-second lease, so nodes share the work and a message whose node died is
+/// claimed again when its lease runs out. Each claimed message is delivered by its recipient's grain.
+/// </summary>
+public sealed partial class SmsDispatcher(
+    PlatformDb db,
+    IGrainFactory grains,
+    TimeProvider clock,
+    SmsDispatchSignal signal,
+    IOptions<MessagingOptions> options,
+    ILogger<SmsDispatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var claimed = 0;
+            try
+            {
+                claimed = await DispatchOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+            if (claimed == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims and delivers one batch; returns how many messages it claimed.</summary>
+    public async Task<int> DispatchOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var batch = await db.QueryAsync(
+            """
+            UPDATE sms_messages SET next_attempt_at = @lease, attempts = attempts + 1
+             WHERE message_id IN (SELECT message_id FROM sms_messages
+                                   WHERE status = 'queued' AND next_attempt_at <= @now
+                                   ORDER BY next_attempt_at LIMIT 64 FOR UPDATE SKIP LOCKED)
+            RETURNING message_id, tenant_id, env, contact_phone
+            """,
+            r => (Id: r.GetString(0), Scope: new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live), Phone: r.GetString(3)),
+            ("lease", now + Lease), ("now", now));
+        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (m, _) =>
+            {
+                try
+                {
+                    await grains.GetSmsRecipient(m.Scope, m.Phone).DeliverAsync(m.Id);
+                }
+                catch (Exception e)
+                {
+                    // The lease expires and the message is claimed again.
+                    LogDeliveryFailed(logger, m.Id, e);
+                }
+            });
+        return batch.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SMS dispatch loop failed")]
+    private static partial void LogFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering SMS {MessageId} failed; it will be retried")]
+    private static partial void LogDeliveryFailed(ILogger logger, string messageId, Exception e);
+}

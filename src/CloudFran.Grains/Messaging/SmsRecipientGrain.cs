@@ -1,0 +1,330 @@
+using System.Text.Json;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Grains.Events;
+using CloudFran.Grains.Messaging.Twilio;
+using CloudFran.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CloudFran.Grains.Messaging;
+
+/// <summary>See <see cref="ISmsRecipientGrain"/>. One activation per (tenant partition, phone).</summary>
+public sealed partial class SmsRecipientGrain(
+    PlatformDb db,
+    TimeProvider clock,
+    TwilioClient twilio,
+    IOptions<MessagingOptions> options,
+    ILogger<SmsRecipientGrain> logger) : Grain, ISmsRecipientGrain
+{
+    private TenantScope _scope;
+    private string _phone = "";
+    private ConsentView? _consent;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        _scope = MessagingKeys.ScopeOfKey(key);
+        _phone = "+" + key[(key.LastIndexOf("/ph_", StringComparison.Ordinal) + 4)..];
+        return Task.CompletedTask;
+    }
+
+    public async Task DeliverAsync(string messageId)
+    {
+        var message = await db.QuerySingleAsync(
+            "SELECT status, body, media_urls::text, location_id, attempts FROM sms_messages WHERE message_id = @m AND tenant_id = @t AND env = @e",
+            r => new PendingMessage(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2)) ?? [],
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt32(4)),
+            ("m", messageId), ("t", _scope.TenantId), ("e", _scope.EnvName));
+        if (message is null || message.Status != SmsStatus.Queued)
+        {
+            return; // already handled (a replayed claim) — delivery is at most once per queued row
+        }
+        if ((await GetConsentAsync()).Status == "opted_out")
+        {
+            await FinishAsync(messageId, SmsStatus.Suppressed, MessagingErrors.RecipientOptedOut, "Recipient opted out.");
+            return;
+        }
+
+        var account = await db.QuerySingleAsync(
+            "SELECT account_sid, auth_user, auth_secret, messaging_service_sid FROM tenant_twilio WHERE tenant_id = @t AND env = @e",
+            r => new TwilioAccount(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3)),
+            ("t", _scope.TenantId), ("e", _scope.EnvName));
+        if (account is null)
+        {
+            await FinishAsync(messageId, SmsStatus.Failed, "TWILIO_NOT_CONFIGURED", "The tenant has no Twilio account (PUT /v1/tenant/twilio).");
+            return;
+        }
+        var from = await db.ScalarAsync<string>(
+            """
+            SELECT phone_number FROM phone_numbers WHERE tenant_id = @t AND env = @e
+             ORDER BY (location_id IS NOT DISTINCT FROM @loc::text) DESC, created_at LIMIT 1
+            """,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", message.LocationId));
+        if (from is null && account.MessagingServiceSid is null)
+        {
+            await FinishAsync(messageId, SmsStatus.Failed, "NO_SENDER_NUMBER", "The tenant has no phone number to send from.");
+            return;
+        }
+
+        var callback = options.Value.PublicBaseUrl is { Length: > 0 } baseUrl
+            ? $"{baseUrl.TrimEnd('/')}/v1/twilio/sms/status?mid={messageId}"
+            : null;
+        try
+        {
+            var sent = await twilio.SendMessageAsync(account, _phone, from, message.Body, message.Media, callback);
+            var status = SmsStatus.FromTwilio(sent.Status) ?? SmsStatus.Sending;
+            await db.ExecuteAsync(
+                """
+                UPDATE sms_messages SET status = @s, status_rank = @r, twilio_sid = @sid, platform_phone = coalesce(@from, platform_phone),
+                       next_attempt_at = NULL, updated_at = @now
+                 WHERE message_id = @m AND status_rank < @r
+                """,
+                ("s", status), ("r", SmsStatus.Rank(status)), ("sid", sent.Sid), ("from", sent.From ?? from),
+                ("now", clock.GetUtcNow()), ("m", messageId));
+        }
+        catch (TwilioException e) when (e.Code == 21610)
+        {
+            // The carrier says the recipient opted out: record it so nobody sends again.
+            await FinishAsync(messageId, SmsStatus.Failed, "21610", e.Message);
+            await OptOutAsync("carrier", "twilio_21610", "twilio");
+        }
+        catch (TwilioException e) when (e.Retryable && message.Attempts < options.Value.MaxSendAttempts)
+        {
+            var delay = TimeSpan.FromSeconds(5 * Math.Pow(2, message.Attempts));
+            LogRetry(logger, messageId, e.Code, delay);
+            await db.ExecuteAsync(
+                "UPDATE sms_messages SET next_attempt_at = @next, error_code = @code, error_message = @msg, updated_at = @now WHERE message_id = @m AND status = 'queued'",
+                ("next", clock.GetUtcNow() + delay), ("code", e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("msg", Truncate(e.Message)), ("now", clock.GetUtcNow()), ("m", messageId));
+        }
+        catch (TwilioException e)
+        {
+            await FinishAsync(messageId, SmsStatus.Failed, e.Code == 0 ? "TWILIO_UNAVAILABLE" : e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+        }
+    }
+
+    public async Task<bool> ApplyStatusAsync(string messageId, string twilioStatus, string? errorCode)
+    {
+        var status = SmsStatus.FromTwilio(twilioStatus);
+        if (status is null)
+        {
+            return false;
+        }
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using var update = new NpgsqlCommand(
+            """
+            UPDATE sms_messages SET status = @s, status_rank = @r, error_code = coalesce(@err, error_code), updated_at = @now
+             WHERE message_id = @m AND tenant_id = @t AND env = @e AND status_rank < @r
+            """, conn, tx);
+        update.Parameters.AddWithValue("s", status);
+        update.Parameters.AddWithValue("r", SmsStatus.Rank(status));
+        update.Parameters.AddWithValue("err", (object?)errorCode ?? DBNull.Value);
+        update.Parameters.AddWithValue("now", clock.GetUtcNow());
+        update.Parameters.AddWithValue("m", messageId);
+        update.Parameters.AddWithValue("t", _scope.TenantId);
+        update.Parameters.AddWithValue("e", _scope.EnvName);
+        var changed = await update.ExecuteNonQueryAsync() == 1;
+        if (changed && status is SmsStatus.Delivered or SmsStatus.Undelivered or SmsStatus.Failed)
+        {
+            var type = status == SmsStatus.Delivered ? "sms.delivered" : "sms.failed";
+            await EventOutbox.AppendAsync(conn, tx, _scope, type,
+                new { messageId, to = _phone, status, errorCode }, $"{type}:{messageId}");
+        }
+        await tx.CommitAsync();
+        return changed;
+    }
+
+    public async Task<InboundResult> ReceiveAsync(InboundSms sms)
+    {
+        var word = sms.Body.Trim().TrimEnd('.', '!').ToUpperInvariant();
+        var kind = SmsStatus.OptOutWords.Contains(word) ? "opt_out"
+            : SmsStatus.OptInWords.Contains(word) ? "opt_in"
+            : SmsStatus.HelpWords.Contains(word) ? "help"
+            : "message";
+
+        await using (var conn = await db.Source.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            var inboundId = Ids.New("msg", 20);
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO sms_messages (message_id, tenant_id, env, direction, contact_phone, platform_phone, body, media_urls,
+                                          location_id, status, status_rank, twilio_sid, created_at, updated_at)
+                VALUES (@id, @t, @e, 'inbound', @from, @to, @body, @media::jsonb, @loc, 'received', 3, @sid, @now, @now)
+                ON CONFLICT (twilio_sid) DO NOTHING
+                """, conn, tx);
+            insert.Parameters.AddWithValue("id", inboundId);
+            insert.Parameters.AddWithValue("t", _scope.TenantId);
+            insert.Parameters.AddWithValue("e", _scope.EnvName);
+            insert.Parameters.AddWithValue("from", _phone);
+            insert.Parameters.AddWithValue("to", sms.To);
+            insert.Parameters.AddWithValue("body", sms.Body.Length > 1600 ? sms.Body[..1600] : sms.Body);
+            insert.Parameters.AddWithValue("media", JsonSerializer.Serialize(sms.MediaUrls));
+            insert.Parameters.AddWithValue("loc", (object?)sms.LocationId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("sid", sms.MessageSid);
+            insert.Parameters.AddWithValue("now", clock.GetUtcNow());
+            if (await insert.ExecuteNonQueryAsync() == 0)
+            {
+                return new InboundResult(null, "duplicate"); // Twilio retried the webhook: handled once already
+            }
+            if (kind == "message")
+            {
+                await EventOutbox.AppendAsync(conn, tx, _scope, "sms.received",
+                    new { messageId = inboundId, from = _phone, to = sms.To, body = sms.Body, locationId = sms.LocationId },
+                    $"sms.received:{sms.MessageSid}");
+            }
+            await tx.CommitAsync();
+        }
+
+        var business = (await GrainFactory.GetTenantGrain(_scope.TenantId).GetAsync()).BusinessName;
+        string? reply = null;
+        switch (kind)
+        {
+            case "opt_out":
+                await OptOutAsync("customer_request", "sms_keyword", _phone);
+                reply = $"{business}: You are unsubscribed and will receive no more messages. Reply START to resubscribe.";
+                break;
+            case "opt_in":
+                await OptInAsync("sms_keyword", _phone);
+                reply = $"{business}: You are subscribed again. Reply HELP for help, STOP to opt out.";
+                break;
+            case "help":
+                reply = $"{business}: Reply STOP to opt out, START to resubscribe. Msg & data rates may apply.";
+                break;
+        }
+        if (reply is not null)
+        {
+            // The reply goes back in the webhook's TwiML; record it on the thread.
+            await db.ExecuteAsync(
+                """
+                INSERT INTO sms_messages (message_id, tenant_id, env, direction, contact_phone, platform_phone, body, category,
+                                          status, status_rank, created_at, updated_at)
+                VALUES (@id, @t, @e, 'outbound', @to, @from, @body, 'transactional', 'sent', 2, @now, @now)
+                """,
+                ("id", Ids.New("msg", 20)), ("t", _scope.TenantId), ("e", _scope.EnvName), ("to", _phone), ("from", sms.To),
+                ("body", reply), ("now", clock.GetUtcNow()));
+        }
+        return new InboundResult(reply, kind);
+    }
+
+    public async Task<ConsentView> OptOutAsync(string reason, string source, string actor)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var previous = await SetConsentAsync(conn, tx, "opted_out", reason, source, now);
+        await AuditAsync(conn, tx, "opt_out", source, actor, reason, now);
+        await using (var suppress = new NpgsqlCommand(
+            """
+            UPDATE sms_messages SET status = 'suppressed', status_rank = 3, error_code = 'RECIPIENT_OPTED_OUT', next_attempt_at = NULL, updated_at = @now
+             WHERE tenant_id = @t AND env = @e AND contact_phone = @p AND direction = 'outbound' AND status = 'queued'
+            """, conn, tx))
+        {
+            suppress.Parameters.AddWithValue("now", now);
+            suppress.Parameters.AddWithValue("t", _scope.TenantId);
+            suppress.Parameters.AddWithValue("e", _scope.EnvName);
+            suppress.Parameters.AddWithValue("p", _phone);
+            await suppress.ExecuteNonQueryAsync();
+        }
+        if (previous != "opted_out")
+        {
+            await EventOutbox.AppendAsync(conn, tx, _scope, "sms.opt_out", new { phone = _phone, reason, source, at = now });
+        }
+        await tx.CommitAsync();
+        _consent = new ConsentView(_phone, "opted_out", reason, source, now);
+        return _consent;
+    }
+
+    public async Task<ConsentView> OptInAsync(string source, string actor)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await SetConsentAsync(conn, tx, "opted_in", null, source, now);
+        await AuditAsync(conn, tx, "opt_in", source, actor, null, now);
+        await tx.CommitAsync();
+        _consent = new ConsentView(_phone, "opted_in", null, source, now);
+        return _consent;
+    }
+
+    public async Task<ConsentView> GetConsentAsync() =>
+        _consent ??= await db.QuerySingleAsync(
+            "SELECT status, reason, source, updated_at FROM sms_consent WHERE tenant_id = @t AND env = @e AND phone = @p",
+            r => new ConsentView(_phone, r.GetString(0), r.NullableString("reason"), r.GetString(2), r.Time("updated_at")),
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("p", _phone))
+        ?? new ConsentView(_phone, "opted_in", null, null, null);
+
+    private async Task<string?> SetConsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string status, string? reason,
+        string source, DateTimeOffset now)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            WITH old AS (SELECT status FROM sms_consent WHERE tenant_id = @t AND env = @e AND phone = @p FOR UPDATE)
+            INSERT INTO sms_consent (tenant_id, env, phone, status, reason, source, updated_at)
+            VALUES (@t, @e, @p, @s, @reason, @source, @now)
+            ON CONFLICT (tenant_id, env, phone) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+                source = excluded.source, updated_at = excluded.updated_at
+            RETURNING (SELECT status FROM old)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("t", _scope.TenantId);
+        cmd.Parameters.AddWithValue("e", _scope.EnvName);
+        cmd.Parameters.AddWithValue("p", _phone);
+        cmd.Parameters.AddWithValue("s", status);
+        cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("source", source);
+        cmd.Parameters.AddWithValue("now", now);
+        return await cmd.ExecuteScalarAsync() as string;
+    }
+
+    private async Task AuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string type, string source, string actor,
+        string? reason, DateTimeOffset now)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            INSERT INTO consent_audit (tenant_id, env, customer_id, type, channel, source, actor, reason, created_at)
+            VALUES (@t, @e, @p, @type, 'sms', @source, @actor, @reason, @now)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("t", _scope.TenantId);
+        cmd.Parameters.AddWithValue("e", _scope.EnvName);
+        cmd.Parameters.AddWithValue("p", _phone);
+        cmd.Parameters.AddWithValue("type", type);
+        cmd.Parameters.AddWithValue("source", source);
+        cmd.Parameters.AddWithValue("actor", actor.Length > 60 ? actor[..60] : actor);
+        cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("now", now);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private async Task FinishAsync(string messageId, string status, string errorCode, string errorMessage)
+    {
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using var cmd = new NpgsqlCommand(
+            """
+            UPDATE sms_messages SET status = @s, status_rank = 3, error_code = @code, error_message = @msg, next_attempt_at = NULL, updated_at = @now
+             WHERE message_id = @m AND status_rank < 3
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("s", status);
+        cmd.Parameters.AddWithValue("code", errorCode);
+        cmd.Parameters.AddWithValue("msg", Truncate(errorMessage));
+        cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
+        cmd.Parameters.AddWithValue("m", messageId);
+        if (await cmd.ExecuteNonQueryAsync() == 1)
+        {
+            await EventOutbox.AppendAsync(conn, tx, _scope, "sms.failed",
+                new { messageId, to = _phone, status, errorCode }, $"sms.failed:{messageId}");
+        }
+        await tx.CommitAsync();
+    }
+
+    private static string Truncate(string s) => s.Length > 500 ? s[..500] : s;
+
+    private sealed record PendingMessage(string Status, string Body, List<string> Media, string? LocationId, int Attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS {MessageId}: Twilio error {Code}, retrying in {Delay}")]
+    private static partial void LogRetry(ILogger logger, string messageId, int code, TimeSpan delay);
+}

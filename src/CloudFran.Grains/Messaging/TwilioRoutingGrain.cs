@@ -1,0 +1,34 @@
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Messaging;
+using CloudFran.Grains.Storage;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace CloudFran.Grains.Messaging;
+
+/// <summary>See <see cref="ITwilioRoutingGrain"/>; stateless, one lookup each.</summary>
+[StatelessWorker]
+public sealed class TwilioRoutingGrain(PlatformDb db) : Grain, ITwilioRoutingGrain
+{
+    public Task<TwilioRoute?> ForNumberAsync(string toNumber) =>
+        db.QuerySingleAsync(
+            """
+            SELECT p.tenant_id, p.env, t.webhook_token, p.location_id FROM phone_numbers p
+              JOIN tenant_twilio t ON t.tenant_id = p.tenant_id AND t.env = p.env
+             WHERE p.phone_number = @n
+            """,
+            Read, ("n", toNumber));
+
+    public Task<TwilioRoute?> ForMessageAsync(string messageId) =>
+        db.QuerySingleAsync(
+            """
+            SELECT m.tenant_id, m.env, t.webhook_token, m.location_id FROM sms_messages m
+              JOIN tenant_twilio t ON t.tenant_id = m.tenant_id AND t.env = m.env
+             WHERE m.message_id = @m
+            """,
+            Read, ("m", messageId));
+
+    private static TwilioRoute Read(NpgsqlDataReader r) =>
+        new(new TenantScope(r.GetString(0), r.GetString(1) == "test" ? DataEnv.Test : DataEnv.Live), r.GetString(2),
+            r.NullableString("location_id"));
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CloudFran.Grains.Webhooks;
+
+public sealed class WebhookOptions
+{
+    /// <summary>CLOUDFRAN_WEBHOOKS_ALLOW_PRIVATE: allow loopback/private targets (local testing only).</summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    /// <summary>Delay before attempt 2, 3, …; after the last, the delivery fails and the endpoint is marked failing.</summary>
+    public TimeSpan[] RetrySchedule { get; set; } =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(5),
+        TimeSpan.FromHours(10), TimeSpan.FromHours(14), TimeSpan.FromHours(20), TimeSpan.FromHours(24),
+    ];
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a rotated-out secret keeps signing.</summary>
+    public TimeSpan RotationOverlap { get; set; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>Standard Webhooks v1 signing: <c>v1,Base64(HMAC-SHA256(base64-decoded whsec_ key, "{id}.{ts}.{body}"))</c>.</summary>
+public static class StandardWebhooks
+{
+    public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+
+    public static string Sign(string secret, string id, long timestamp, string body)
+    {
+        var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret);
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}"));
+        return "v1," + Convert.ToBase64String(mac);
+    }
+}
+
+/// <summary>
+/// SSRF guard: webhook URLs must be absolute http(s) without credentials, and every address their host resolves
+/// to must be public — no loopback, private, link-local (cloud metadata), CGNAT, multicast or unspecified ranges.
+/// Checked at registration and again before every delivery (DNS can change).
+/// </summary>
+public static class WebhookUrlGuard
+{
+    public static string? ShapeError(string url)
+    {
+        if (url.Length > 2000 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        {
+            return "url must be an absolute http(s) URL of at most 2000 characters.";
+        }
+        return uri.UserInfo.Length > 0 ? "url must not contain credentials." : null;
+    }
+
+    /// <summary>Null when the target may be called; otherwise why not.</summary>
+    public static async Task<string?> CheckTargetAsync(string url, bool allowPrivate, CancellationToken ct = default)
+    {
+        if (ShapeError(url) is { } shape)
+        {
+            return shape;
+        }
+        if (allowPrivate)
+        {
+            return null;
+        }
+        var host = new Uri(url).IdnHost;
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        }
+        catch (SocketException)
+        {
+            return "The host does not resolve.";
+        }
+        if (addresses.Length == 0)
+        {
+            return "The host does not resolve.";
+        }
+        return addresses.Any(IsInternal) ? "url resolves to a loopback, private, link-local or metadata address." : null;
+    }
+
+    public static bool IsInternal(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+            || address.Equals(IPAddress.Broadcast))
+        {
+            return true;
+        }
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
+                   || (address.GetAddressBytes()[0] & 0xFE) == 0xFC; // fc00::/7 unique local
+        }
+        var b = address.GetAddressBytes();
+        return b[0] == 10 || b[0] == 127 || b[0] == 0
+               || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+               || (b[0] == 192 && b[1] == 168)
+               || (b[0] == 169 && b[1] == 254)
+               || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
+               || b[0] >= 224;
+    }
+}
