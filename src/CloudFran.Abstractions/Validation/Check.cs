@@ -72,7 +72,7 @@ public sealed partial class Check
 
     public Check Phone(string field, string? value)
     {
-        if (value is not null && !IsE164(value))
+        if (!string.IsNullOrEmpty(value) && !IsE164(value))
         {
             Invalid(field, $"{field} must be a valid phone number in E.164 format (e.g. +14155550123).");
         }
@@ -81,7 +81,7 @@ public sealed partial class Check
 
     public Check Email(string field, string? value)
     {
-        if (value is not null && !IsEmail(value))
+        if (!string.IsNullOrEmpty(value) && !IsEmail(value))
         {
             Invalid(field, $"{field} must be a valid email address.");
         }
