@@ -16,6 +16,7 @@ log="$data/platform.log"
 
 CLOUDFRAN_DATA_DIR="$data/pg" CLOUDFRAN_BENCH_ROUTES=true CLOUDFRAN_BOOTSTRAP_ADMIN_KEY="$admin_key" \
 CLOUDFRAN_ADMIN_RPM=1000000 CLOUDFRAN_SILO_PORT=21111 CLOUDFRAN_GATEWAY_PORT=40000 \
+CLOUDFRAN_TWILIO_BASE_URL=http://127.0.0.1:5091 CLOUDFRAN_WEBHOOKS_ALLOW_PRIVATE=true \
 ASPNETCORE_URLS="http://127.0.0.1:$port" Logging__LogLevel__Default=Warning \
   dotnet src/CloudFran.Host/bin/Release/net10.0/CloudFran.Host.dll >"$log" 2>&1 &
 pid=$!

@@ -8,7 +8,8 @@ using Orleans.Concurrency;
 namespace CloudFran.Grains.Locations;
 
 /// <summary>Lists and searches one tenant partition's locations straight from PostgreSQL.</summary>
-[StatelessWorker]
+// Stateless: calls may interleave, so one worker overlaps many database round-trips.
+[StatelessWorker, Reentrant]
 public sealed class LocationDirectoryGrain(PlatformDb db) : Grain, ILocationDirectoryGrain
 {
     public async Task<PagedList<LocationView>> ListAsync(LocationQuery query)

@@ -59,7 +59,7 @@ public sealed partial class SmsDispatcher(
             UPDATE sms_messages SET next_attempt_at = @lease, attempts = attempts + 1
              WHERE message_id IN (SELECT message_id FROM sms_messages
                                    WHERE status = 'queued' AND next_attempt_at <= @now
-                                   ORDER BY next_attempt_at LIMIT 64 FOR UPDATE SKIP LOCKED)
+                                   ORDER BY next_attempt_at LIMIT 128 FOR UPDATE SKIP LOCKED)
             RETURNING message_id, tenant_id, env, contact_phone
             """,
             r => (Id: r.GetString(0), Scope: new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live), Phone: r.GetString(3)),

@@ -13,7 +13,8 @@ namespace CloudFran.Grains.Messaging;
 /// outbox (<c>sms_messages</c>, status queued) before answering — an acknowledged send survives a crash. The
 /// dispatcher then hands it to the recipient's grain, which checks consent again at the moment of sending.
 /// </summary>
-[StatelessWorker]
+// Stateless: calls may interleave, so one worker overlaps many database round-trips.
+[StatelessWorker, Reentrant]
 public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatchSignal signal) : Grain, ISmsSenderGrain
 {
     public async Task<SmsMessageView> SendAsync(SmsSendRequest request)

@@ -7,7 +7,8 @@ using Orleans.Concurrency;
 namespace CloudFran.Grains.Messaging;
 
 /// <summary>See <see cref="ITwilioRoutingGrain"/>; stateless, one lookup each.</summary>
-[StatelessWorker]
+// Stateless: calls may interleave, so one worker overlaps many database round-trips.
+[StatelessWorker, Reentrant]
 public sealed class TwilioRoutingGrain(PlatformDb db) : Grain, ITwilioRoutingGrain
 {
     public Task<TwilioRoute?> ForNumberAsync(string toNumber) =>

@@ -6,7 +6,8 @@ using Orleans.Concurrency;
 namespace CloudFran.Grains.Tenancy;
 
 /// <summary>SuperAdmin reads and tenant creation; stateless, so every node runs its own workers.</summary>
-[StatelessWorker]
+// Stateless: calls may interleave, so one worker overlaps many database round-trips.
+[StatelessWorker, Reentrant]
 public sealed class PlatformAdminGrain(PlatformDb db) : Grain, IPlatformAdminGrain
 {
     public async Task<PagedList<TenantView>> ListTenantsAsync(string? status, string? plan, int page, int pageSize)

@@ -45,7 +45,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             Username = User,
             Password = Password,
             Database = database,
-            MaxPoolSize = 64,
+            MaxPoolSize = 200,
             Timeout = 5,
             CommandTimeout = 30,
         }.ConnectionString;
