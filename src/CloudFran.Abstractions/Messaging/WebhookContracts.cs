@@ -8,7 +8,9 @@ public sealed record WebhookEndpointInput(
     [property: Id(0)] string? Url,
     [property: Id(1)] IReadOnlyList<string>? Events,
     [property: Id(2)] string? Description,
-    [property: Id(3)] string? Status);
+    [property: Id(3)] string? Status,
+    /// <summary>"json" (default) or "form": the Scheduling Center Push API's key-value format.</summary>
+    [property: Id(4)] string? Format = null);
 
 [GenerateSerializer, Immutable, Alias("cf.WebhookEndpointView")]
 public sealed record WebhookEndpointView(
@@ -18,7 +20,8 @@ public sealed record WebhookEndpointView(
     [property: Id(3)] string? Description,
     [property: Id(4)] string Status,
     [property: Id(5)] DateTimeOffset CreatedAt,
-    [property: Id(6)] DateTimeOffset UpdatedAt);
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] string Format);
 
 /// <summary>An endpoint with its signing secret: returned only by create and rotate-secret.</summary>
 [GenerateSerializer, Immutable, Alias("cf.WebhookEndpointSecret")]
@@ -58,6 +61,10 @@ public interface IWebhookEndpointsGrain : IGrainWithStringKey
 /// <summary>The webhook event catalog of the specification, plus platform events other modules subscribe to.</summary>
 public static class WebhookEventTypes
 {
+    // Declared before Catalog, which is built from it.
+    public static readonly IReadOnlyList<string> PushEntities =
+        ["appointment", "invoice", "campaign", "coupon", "employee", "location", "review", "household"];
+
     public static readonly IReadOnlyList<string> Catalog =
     [
         "appointment.booked", "appointment.cancelled", "appointment.reminder", "sms.delivered", "sms.failed", "sms.opt_out",
@@ -82,7 +89,14 @@ public static class WebhookEventTypes
         "voice.receptionist.language_switched",
         "lead.status_updated",
         "sms.received",
+        // Push API (Scheduling Center): entity changes, subscribable per action or as "<entity>.*".
+        .. PushEntities.SelectMany(e => new[] { e + ".created", e + ".updated", e + ".deleted" }),
     ];
+
+    /// <summary>A subscription entry: "*", a catalog type, or "&lt;push entity&gt;.*".</summary>
+    public static bool IsSubscribable(string value) =>
+        value == "*" || Catalog.Contains(value)
+        || (value.EndsWith(".*", StringComparison.Ordinal) && PushEntities.Contains(value[..^2]));
 }
 
 public static class WebhookGrainFactoryExtensions

@@ -3,7 +3,9 @@ using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Locations;
 using CloudFran.Abstractions.Platform;
+using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
+using Npgsql;
 
 namespace CloudFran.Grains.Locations;
 
@@ -44,7 +46,7 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
         var view = new LocationView(_key.LocationId, input.Name!.Trim(), Normalize(input.Address!), input.Phone,
             input.Hours ?? new Dictionary<string, IReadOnlyList<OpenInterval>>(), input.Services ?? [], timezone,
             input.Status ?? "active", now, now);
-        await SaveAsync(view, expectedVersion: null);
+        await SaveAsync(view, expectedVersion: null, "created");
         return view;
     }
 
@@ -73,7 +75,7 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
             Status = patch.Status ?? current.Status,
             UpdatedAt = clock.GetUtcNow(),
         };
-        await SaveAsync(view, _version);
+        await SaveAsync(view, _version, "updated");
         return view;
     }
 
@@ -85,7 +87,7 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
             return current;
         }
         var view = current with { Status = "inactive", UpdatedAt = clock.GetUtcNow() };
-        await SaveAsync(view, _version);
+        await SaveAsync(view, _version, "deleted");
         return view;
     }
 
@@ -102,39 +104,47 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
     private static Address Normalize(Address a) =>
         new(a.Street?.Trim(), a.City?.Trim(), a.State?.Trim(), a.Zip?.Trim(), a.Country?.Trim());
 
-    private async Task SaveAsync(LocationView view, int? expectedVersion)
+    private async Task SaveAsync(LocationView view, int? expectedVersion, string change)
     {
         var doc = JsonSerializer.Serialize(view, Json.Options);
         var search = string.Join(' ', new[] { view.Name, view.Address.Street, view.Address.City, view.Address.State,
             view.Address.Zip, view.Phone }.Where(s => !string.IsNullOrEmpty(s))).ToLowerInvariant();
-        (string, object?)[] args =
-        [
-            ("t", _key.Scope.TenantId), ("e", _key.Scope.EnvName), ("id", _key.LocationId), ("name", view.Name),
-            ("status", view.Status), ("city", view.Address.City), ("search", search), ("doc", doc),
-            ("created", view.CreatedAt.ToUniversalTime()), ("updated", view.UpdatedAt.ToUniversalTime()),
-            ("v", expectedVersion ?? 0),
-        ];
-        var written = expectedVersion is null
-            ? await db.ExecuteAsync(
-                """
-                INSERT INTO locations (tenant_id, env, location_id, name, status, city, search_text, doc, version,
-                                       created_at, updated_at)
-                VALUES (@t, @e, @id, @name, @status, @city, @search, @doc::jsonb, 1, @created, @updated)
-                ON CONFLICT DO NOTHING
-                """, args)
-            : await db.ExecuteAsync(
-                """
-                UPDATE locations SET name = @name, status = @status, city = @city, search_text = @search,
-                       doc = @doc::jsonb, version = version + 1, updated_at = @updated
-                 WHERE tenant_id = @t AND env = @e AND location_id = @id AND version = @v
-                """, args);
-        if (written != 1)
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using var cmd = new NpgsqlCommand(expectedVersion is null
+            ? """
+              INSERT INTO locations (tenant_id, env, location_id, name, status, city, search_text, doc, version,
+                                     created_at, updated_at)
+              VALUES (@t, @e, @id, @name, @status, @city, @search, @doc::jsonb, 1, @created, @updated)
+              ON CONFLICT DO NOTHING
+              """
+            : """
+              UPDATE locations SET name = @name, status = @status, city = @city, search_text = @search,
+                     doc = @doc::jsonb, version = version + 1, updated_at = @updated
+               WHERE tenant_id = @t AND env = @e AND location_id = @id AND version = @v
+              """, conn, tx);
+        cmd.Parameters.AddWithValue("t", _key.Scope.TenantId);
+        cmd.Parameters.AddWithValue("e", _key.Scope.EnvName);
+        cmd.Parameters.AddWithValue("id", _key.LocationId);
+        cmd.Parameters.AddWithValue("name", view.Name);
+        cmd.Parameters.AddWithValue("status", view.Status);
+        cmd.Parameters.AddWithValue("city", (object?)view.Address.City ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("search", search);
+        cmd.Parameters.AddWithValue("doc", doc);
+        cmd.Parameters.AddWithValue("created", view.CreatedAt.ToUniversalTime());
+        cmd.Parameters.AddWithValue("updated", view.UpdatedAt.ToUniversalTime());
+        cmd.Parameters.AddWithValue("v", expectedVersion ?? 0);
+        if (await cmd.ExecuteNonQueryAsync() != 1)
         {
             // Someone else wrote the row (cannot happen with one activation; guards against split brain).
             DeactivateOnIdle();
             throw CloudFranException.Conflict("The location changed concurrently; retry the request.");
         }
+        var version = (expectedVersion ?? 0) + 1;
+        // Entity-change event (Push API) in the same transaction as the change it reports.
+        await EventOutbox.AppendAsync(conn, tx, _key.Scope, $"location.{change}", view, $"location.{change}:{_key.LocationId}:{version}");
+        await tx.CommitAsync();
         _view = view;
-        _version = (expectedVersion ?? 0) + 1;
+        _version = version;
     }
 }

@@ -67,7 +67,7 @@ public sealed partial class WebhookDispatcher(
                        e.event_id, 'pending', @now
                   FROM ev e JOIN webhook_endpoints w
                     ON w.tenant_id = e.tenant_id AND w.env = e.env AND w.status <> 'disabled'
-                   AND (w.events ? '*' OR w.events ? e.event_type)
+                   AND (w.events ? '*' OR w.events ? e.event_type OR w.events ? (split_part(e.event_type, '.', 1) || '.*'))
                 ON CONFLICT (endpoint_id, event_id) DO NOTHING),
             upd AS (UPDATE outbox_events SET fanned_out = true WHERE event_id IN (SELECT event_id FROM ev) RETURNING 1)
             SELECT count(*)::int FROM upd
@@ -90,14 +90,14 @@ public sealed partial class WebhookDispatcher(
                   FROM due WHERE d.delivery_id = due.delivery_id
                 RETURNING d.delivery_id, d.endpoint_id, d.event_id, d.attempts)
             SELECT c.delivery_id, c.endpoint_id, c.attempts, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at,
-                   e.event_id, e.event_type, e.tenant_id, e.created_at, e.payload::text
+                   e.event_id, e.event_type, e.tenant_id, e.created_at, e.payload::text, w.format
               FROM claimed c
               JOIN webhook_endpoints w ON w.endpoint_id = c.endpoint_id
               JOIN outbox_events e ON e.event_id = c.event_id
             """,
             r => new Claimed(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4),
                 r.NullableString("previous_secret"), r.NullableTime("previous_secret_expires_at"), r.GetString(7), r.GetString(8),
-                r.GetString(9), r.Time("created_at"), r.GetString(11)),
+                r.GetString(9), r.Time("created_at"), r.GetString(11), r.GetString(12)),
             ("now", now), ("lease", now + Lease));
         await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (d, token) => await DeliverAsync(d, token));
@@ -106,7 +106,10 @@ public sealed partial class WebhookDispatcher(
 
     private async Task DeliverAsync(Claimed d, CancellationToken ct)
     {
-        var body = $$"""{"id":{{Quote(d.EventId)}},"type":{{Quote(d.EventType)}},"created_at":{{Quote(d.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"))}},"tenant_id":{{Quote(d.TenantId)}},"data":{{d.Payload}}}""";
+        var createdAt = d.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        var (body, contentType) = d.Format == "form"
+            ? (FormBody(d, createdAt), "application/x-www-form-urlencoded")
+            : ($$"""{"id":{{Quote(d.EventId)}},"type":{{Quote(d.EventType)}},"created_at":{{Quote(createdAt)}},"tenant_id":{{Quote(d.TenantId)}},"data":{{d.Payload}}}""", "application/json");
         int? status = null;
         string? error = null;
         TimeSpan? retryAfter = null;
@@ -123,7 +126,7 @@ public sealed partial class WebhookDispatcher(
             {
                 signature += " " + StandardWebhooks.Sign(d.PreviousSecret, d.EventId, timestamp, body);
             }
-            using var request = new HttpRequestMessage(HttpMethod.Post, d.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, d.Url) { Content = new StringContent(body, Encoding.UTF8, contentType) };
             request.Headers.Add("webhook-id", d.EventId);
             request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
             request.Headers.Add("webhook-signature", signature);
@@ -197,9 +200,33 @@ public sealed partial class WebhookDispatcher(
 
     private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
 
+    /// <summary>Key-value body (Push API "form" format): envelope fields plus data[field] per top-level data field.</summary>
+    private static string FormBody(Claimed d, string createdAt)
+    {
+        var pairs = new List<KeyValuePair<string, string>>
+        {
+            new("id", d.EventId), new("type", d.EventType), new("created_at", createdAt), new("tenant_id", d.TenantId),
+        };
+        using var data = System.Text.Json.JsonDocument.Parse(d.Payload);
+        if (data.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (var p in data.RootElement.EnumerateObject())
+            {
+                var value = p.Value.ValueKind switch
+                {
+                    System.Text.Json.JsonValueKind.String => p.Value.GetString()!,
+                    System.Text.Json.JsonValueKind.Null => "",
+                    _ => p.Value.GetRawText(),
+                };
+                pairs.Add(new($"data[{p.Name}]", value));
+            }
+        }
+        return string.Join('&', pairs.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
+    }
+
     private sealed record Claimed(string DeliveryId, string EndpointId, int Attempts, string Url, string Secret,
         string? PreviousSecret, DateTimeOffset? PreviousSecretExpiresAt, string EventId, string EventType, string TenantId,
-        DateTimeOffset CreatedAt, string Payload);
+        DateTimeOffset CreatedAt, string Payload, string Format);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook dispatch loop failed")]
     private static partial void LogLoopFailed(ILogger logger, Exception e);

@@ -15,7 +15,7 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
     : Grain, IWebhookEndpointsGrain
 {
     private const int MaxEndpoints = 20;
-    private const string EndpointColumns = "endpoint_id, url, events::text AS events, description, status, created_at, updated_at";
+    private const string EndpointColumns = "endpoint_id, url, events::text AS events, description, status, created_at, updated_at, format";
 
     private TenantScope Scope => TenantScope.Parse(string.Join('/', this.GetPrimaryKeyString().Split('/')[..2]));
 
@@ -33,13 +33,13 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
         var now = clock.GetUtcNow();
         var endpoint = (await db.QueryAsync(
             $"""
-            INSERT INTO webhook_endpoints (endpoint_id, tenant_id, env, url, events, description, secret, status, created_at, updated_at)
-            VALUES (@id, @t, @e, @url, @events::jsonb, @desc, @secret, 'active', @now, @now)
+            INSERT INTO webhook_endpoints (endpoint_id, tenant_id, env, url, events, description, secret, status, format, created_at, updated_at)
+            VALUES (@id, @t, @e, @url, @events::jsonb, @desc, @secret, 'active', @format, @now, @now)
             RETURNING {EndpointColumns}
             """,
             ReadEndpoint, ("id", Ids.New("we")), ("t", scope.TenantId), ("e", scope.EnvName), ("url", input.Url),
             ("events", JsonSerializer.Serialize(input.Events!.Distinct().ToList())), ("desc", input.Description),
-            ("secret", secret), ("now", now)))[0];
+            ("secret", secret), ("format", input.Format ?? "json"), ("now", now)))[0];
         return new WebhookEndpointSecret(endpoint, secret);
     }
 
@@ -66,12 +66,13 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
         return (await db.QueryAsync(
             $"""
             UPDATE webhook_endpoints SET url = coalesce(@url, url), events = coalesce(@events::jsonb, events),
-                   description = coalesce(@desc, description), status = coalesce(@status, status), updated_at = @now
+                   description = coalesce(@desc, description), status = coalesce(@status, status),
+                   format = coalesce(@format, format), updated_at = @now
              WHERE tenant_id = @t AND env = @e AND endpoint_id = @id
             RETURNING {EndpointColumns}
             """,
             ReadEndpoint, ("url", patch.Url), ("events", patch.Events is null ? null : JsonSerializer.Serialize(patch.Events.Distinct().ToList())),
-            ("desc", patch.Description), ("status", patch.Status), ("now", clock.GetUtcNow()),
+            ("desc", patch.Description), ("status", patch.Status), ("format", patch.Format), ("now", clock.GetUtcNow()),
             ("t", scope.TenantId), ("e", scope.EnvName), ("id", endpointId)))[0];
     }
 
@@ -160,13 +161,14 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
             check.Required("url", input.Url, 2000);
             if (input.Events is null) check.Missing("events");
         }
-        check.Text("description", input.Description, 500).OneOf("status", input.Status, ["active", "disabled"]);
+        check.Text("description", input.Description, 500).OneOf("status", input.Status, ["active", "disabled"])
+            .OneOf("format", input.Format, ["json", "form"]);
         if (input.Events is { } events)
         {
             if (events.Count is 0 or > 100) check.Invalid("events", "events must list 1-100 event types, or \"*\".");
             for (var i = 0; i < events.Count; i++)
             {
-                if (events[i] != "*" && !WebhookEventTypes.Catalog.Contains(events[i]))
+                if (!WebhookEventTypes.IsSubscribable(events[i]))
                 {
                     check.Invalid($"events[{i}]", $"Unknown event type '{events[i]}' (see GET /v1/webhooks/event-types).");
                 }
@@ -181,7 +183,7 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
 
     private static WebhookEndpointView ReadEndpoint(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2)) ?? [],
-            r.NullableString("description"), r.GetString(4), r.Time("created_at"), r.Time("updated_at"));
+            r.NullableString("description"), r.GetString(4), r.Time("created_at"), r.Time("updated_at"), r.GetString(7));
 
     private static WebhookDeliveryView ReadDelivery(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4),

@@ -190,3 +190,35 @@ public sealed class WebhookTests(MessagingFactory factory) : IClassFixture<Messa
         await response.ErrorAsync((HttpStatusCode)status, code);
     }
 }
+
+/// <summary>The Scheduling Center Push API: entity changes to subscribed endpoints, JSON or key-value (form) bodies.</summary>
+public sealed class PushApiTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+{
+    [Fact]
+    public async Task Location_changes_reach_a_form_endpoint_subscribed_to_the_entity()
+    {
+        await using var receiver = await LocalHttpServer.StartAsync();
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        var created = await (await client.PostJsonAsync("/v1/webhooks/endpoints",
+            new { url = receiver.BaseUrl + "/push", events = new[] { "location.*" }, format = "form" })).JsonAsync(HttpStatusCode.Created);
+        var secret = created.GetProperty("secret").GetString()!;
+        Assert.Equal("form", created.GetProperty("endpoint").GetProperty("format").GetString());
+
+        var location = await (await client.PostJsonAsync("/v1/locations",
+            new { name = "Push & Co", address = new { street = "1 A St", city = "Austin", country = "US" } })).JsonAsync(HttpStatusCode.Created);
+        var id = location.GetProperty("locationId").GetString();
+        await (await client.DeleteAsync($"/v1/locations/{id}")).JsonAsync(HttpStatusCode.OK);
+
+        var add = await receiver.WaitForAsync(r => r.FormValue("type") == "location.created");
+        var delete = await receiver.WaitForAsync(r => r.FormValue("type") == "location.deleted");
+        Assert.StartsWith("application/x-www-form-urlencoded", add.Headers["content-type"]);
+        Assert.Equal(id, add.FormValue("data[locationId]"));
+        Assert.Equal("Push & Co", add.FormValue("data[name]"));
+        Assert.Equal("inactive", delete.FormValue("data[status]"));
+        var key = Convert.FromBase64String(secret["whsec_".Length..]);
+        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key,
+            Encoding.UTF8.GetBytes($"{add.Headers["webhook-id"]}.{add.Headers["webhook-timestamp"]}.{add.Body}")));
+        Assert.Equal(expected, add.Headers["webhook-signature"]);
+    }
+}

@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints
     previous_secret            varchar(100),
     previous_secret_expires_at timestamptz,
     status                     varchar(10)  NOT NULL CHECK (status IN ('active', 'disabled', 'failing')),
+    format                     varchar(4)   NOT NULL DEFAULT 'json' CHECK (format IN ('json', 'form')),
     created_at                 timestamptz  NOT NULL DEFAULT now(),
     updated_at                 timestamptz  NOT NULL DEFAULT now()
 );
