@@ -21,6 +21,7 @@ public sealed class FakeTwilio : IAsyncDisposable
     }
 
     public string BaseUrl => _server.BaseUrl;
+    public IEnumerable<RecordedRequest> Requests => _server.Requests;
     public IEnumerable<RecordedRequest> Messages => _server.Requests.Where(r => r.Path.EndsWith("/Messages.json", StringComparison.Ordinal));
     public Func<string, (int Status, int Code)?> Behaviour { get; set; } = _ => null;
     public TimeSpan Delay { get; set; }

@@ -93,3 +93,42 @@ public sealed class ProtocolVectorTests
     public void Ssrf_guard_classifies_addresses(string address, bool isInternal) =>
         Assert.Equal(isInternal, WebhookUrlGuard.IsInternal(System.Net.IPAddress.Parse(address)));
 }
+
+/// <summary>The production Twilio client against a local server speaking Twilio's wire format.</summary>
+public sealed class TwilioClientTests
+{
+    [Fact]
+    public async Task Calls_are_created_and_updated_with_form_posts_and_basic_auth()
+    {
+        await using var fake = await FakeTwilio.StartAsync();
+        using var http = new HttpClient();
+        var client = new TwilioClient(http, Microsoft.Extensions.Options.Options.Create(new TwilioOptions { BaseUrl = fake.BaseUrl }));
+        var account = new TwilioAccount("AC" + new string('c', 32), "SK" + new string('d', 32), "keysecret0123456789", null);
+
+        var call = await client.CreateCallAsync(account, "+14155550100", "+14155550199", "https://hooks.example/voice", null);
+        Assert.StartsWith("SM", call.Sid);
+        await client.UpdateCallAsync(account, "CA123", null, "completed");
+
+        var requests = fake.Requests.ToList();
+        Assert.Equal($"/2010-04-01/Accounts/{account.AccountSid}/Calls.json", requests[0].Path);
+        Assert.Equal("https://hooks.example/voice", requests[0].FormValue("Url"));
+        Assert.Equal($"/2010-04-01/Accounts/{account.AccountSid}/Calls/CA123.json", requests[1].Path);
+        Assert.Equal("completed", requests[1].FormValue("Status"));
+        Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{account.User}:{account.Secret}")),
+            requests[0].Headers["authorization"]);
+    }
+
+    [Fact]
+    public async Task Invalid_number_is_a_final_typed_error()
+    {
+        await using var fake = await FakeTwilio.StartAsync();
+        fake.Behaviour = _ => (400, 21211);
+        using var http = new HttpClient();
+        var client = new TwilioClient(http, Microsoft.Extensions.Options.Options.Create(new TwilioOptions { BaseUrl = fake.BaseUrl }));
+        var account = new TwilioAccount("AC" + new string('c', 32), "AC" + new string('c', 32), "token0123456789abcdef", null);
+        var error = await Assert.ThrowsAsync<TwilioException>(() => client.SendMessageAsync(account, "+1", "+14155550199", "hi", [], null));
+        Assert.Equal(21211, error.Code);
+        Assert.False(error.Retryable);
+        Assert.Single(fake.Messages);
+    }
+}
