@@ -1,7 +1,7 @@
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Messaging;
 using CloudFran.Grains.Storage;
-using Microsoft.Extensions.Hosting;
+using CloudFran.Grains.Background;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,40 +18,14 @@ public sealed partial class SmsDispatcher(
     TimeProvider clock,
     SmsDispatchSignal signal,
     IOptions<MessagingOptions> options,
-    ILogger<SmsDispatcher> logger) : BackgroundService
+    ILogger<SmsDispatcher> logger) : PollingWorker(signal, logger)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var claimed = 0;
-            try
-            {
-                claimed = await DispatchOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
-            }
-            if (claimed == 0)
-            {
-                try
-                {
-                    await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
 
     /// <summary>Claims and delivers one batch; returns how many messages it claimed.</summary>
-    public async Task<int> DispatchOnceAsync(CancellationToken ct)
+    public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var batch = await db.QueryAsync(
@@ -79,9 +53,6 @@ public sealed partial class SmsDispatcher(
             });
         return batch.Count;
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "SMS dispatch loop failed")]
-    private static partial void LogFailed(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering SMS {MessageId} failed; it will be retried")]
     private static partial void LogDeliveryFailed(ILogger logger, string messageId, Exception e);

@@ -78,17 +78,4 @@ public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatc
 }
 
 /// <summary>Wakes this node's SMS dispatcher when a message was queued here (no wait for the next poll).</summary>
-public sealed class SmsDispatchSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Wake()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try { _signal.Release(); } catch (SemaphoreFullException) { }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class SmsDispatchSignal : Background.WakeSignal;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CloudFran.Grains.Storage;
-using Microsoft.Extensions.Hosting;
+using CloudFran.Grains.Background;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,38 +19,14 @@ public sealed partial class WebhookDispatcher(
     TimeProvider clock,
     WebhookDispatchSignal signal,
     IOptions<WebhookOptions> options,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+    ILogger<WebhookDispatcher> logger) : PollingWorker(signal, logger)
 {
     public const string HttpClientName = "webhooks";
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var work = 0;
-            try
-            {
-                work = await FanOutAsync() + await DeliverDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogLoopFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
-            }
-            if (work == 0)
-            {
-                try
-                {
-                    await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
+
+    public override async Task<int> RunOnceAsync(CancellationToken ct) => await FanOutAsync() + await DeliverDueAsync(ct);
 
     /// <summary>Creates pending deliveries for new events; returns how many events it processed.</summary>
     public async Task<int> FanOutAsync()
@@ -227,9 +203,6 @@ public sealed partial class WebhookDispatcher(
     private sealed record Claimed(string DeliveryId, string EndpointId, int Attempts, string Url, string Secret,
         string? PreviousSecret, DateTimeOffset? PreviousSecretExpiresAt, string EventId, string EventType, string TenantId,
         DateTimeOffset CreatedAt, string Payload, string Format);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook dispatch loop failed")]
-    private static partial void LogLoopFailed(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {EndpointId} answered 410 Gone and was disabled")]
     private static partial void LogDisabled(ILogger logger, string endpointId);

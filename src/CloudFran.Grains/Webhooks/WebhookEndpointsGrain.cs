@@ -192,17 +192,4 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
 }
 
 /// <summary>Wakes this node's webhook dispatcher early (redeliver, replay).</summary>
-public sealed class WebhookDispatchSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Wake()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try { _signal.Release(); } catch (SemaphoreFullException) { }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class WebhookDispatchSignal : Background.WakeSignal;
