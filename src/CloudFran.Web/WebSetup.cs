@@ -47,6 +47,7 @@ public static class WebSetup
         routes.MapMessagingApi();
         routes.MapTwilioWebhooksApi();
         routes.MapWebhooksApi();
+        routes.MapCalendarApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

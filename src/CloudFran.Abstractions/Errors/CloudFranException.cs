@@ -18,6 +18,10 @@ public static class ErrorCodes
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
 }
 
+[GenerateSerializer, Immutable, Alias("cf.AlternativeSlot")]
+public sealed record AlternativeSlot([property: Id(0)] DateTimeOffset Start, [property: Id(1)] DateTimeOffset End,
+    [property: Id(2)] string ProviderId);
+
 [GenerateSerializer, Immutable, Alias("cf.FieldError")]
 public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)] string Message);
 
@@ -28,17 +32,22 @@ public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)
 [GenerateSerializer, Alias("cf.CloudFranException")]
 public sealed class CloudFranException : Exception
 {
-    public CloudFranException(int status, string code, string message, IReadOnlyList<FieldError>? details = null)
+    public CloudFranException(int status, string code, string message, IReadOnlyList<FieldError>? details = null,
+        IReadOnlyList<AlternativeSlot>? alternatives = null)
         : base(message)
     {
         Status = status;
         Code = code;
         Details = details ?? [];
+        Alternatives = alternatives;
     }
 
     [Id(0)] public int Status { get; }
     [Id(1)] public string Code { get; }
     [Id(2)] public IReadOnlyList<FieldError> Details { get; }
+
+    /// <summary>For SLOT_UNAVAILABLE: the nearest free slots, added to the envelope as "alternatives".</summary>
+    [Id(3)] public IReadOnlyList<AlternativeSlot>? Alternatives { get; }
 
     public static CloudFranException NotFound(string what) =>
         new(404, ErrorCodes.ResourceNotFound, $"{what} was not found.");

@@ -13,7 +13,9 @@ public sealed record ErrorBody(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("details")] IReadOnlyList<ErrorDetail> Details,
     [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
-    [property: JsonPropertyName("request_id")] string RequestId);
+    [property: JsonPropertyName("request_id")] string RequestId,
+    [property: JsonPropertyName("alternatives"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<AlternativeSlot>? Alternatives = null);
 
 public sealed record ErrorDetail(
     [property: JsonPropertyName("field")] string Field,
@@ -24,16 +26,16 @@ public static class Errors
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
     public static Task WriteAsync(HttpContext http, int status, string code, string message,
-        IEnumerable<FieldError>? details = null)
+        IEnumerable<FieldError>? details = null, IReadOnlyList<AlternativeSlot>? alternatives = null)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
         var body = new ErrorEnvelope(new ErrorBody(code, message,
             (details ?? []).Select(d => new ErrorDetail(d.Field, d.Message)).ToList(),
-            DateTimeOffset.UtcNow, RequestIds.Get(http)));
+            DateTimeOffset.UtcNow, RequestIds.Get(http), alternatives));
         return http.Response.WriteAsJsonAsync(body, Options);
     }
 
     public static Task WriteAsync(HttpContext http, CloudFranException e) =>
-        WriteAsync(http, e.Status, e.Code, e.Message, e.Details);
+        WriteAsync(http, e.Status, e.Code, e.Message, e.Details, e.Alternatives);
 }

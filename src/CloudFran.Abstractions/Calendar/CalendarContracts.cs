@@ -1,0 +1,149 @@
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Locations;
+using CloudFran.Abstractions.Platform;
+
+namespace CloudFran.Abstractions.Calendar;
+
+[GenerateSerializer, Immutable, Alias("cf.ProviderInput")]
+public sealed record ProviderInput(
+    [property: Id(0)] string? LocationId,
+    [property: Id(1)] string? Name,
+    [property: Id(2)] string? Kind,
+    /// <summary>Weekday → intervals like location hours; null = the location's hours.</summary>
+    [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours);
+
+[GenerateSerializer, Immutable, Alias("cf.ProviderView")]
+public sealed record ProviderView(
+    [property: Id(0)] string ProviderId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string Kind,
+    [property: Id(4)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours,
+    [property: Id(5)] bool Active);
+
+[GenerateSerializer, Immutable, Alias("cf.ServiceInput")]
+public sealed record ServiceInput(
+    [property: Id(0)] string? LocationId,
+    [property: Id(1)] string? Name,
+    [property: Id(2)] int? DurationMinutes,
+    [property: Id(3)] int? BufferBeforeMinutes,
+    [property: Id(4)] int? BufferAfterMinutes,
+    [property: Id(5)] decimal? Price,
+    [property: Id(6)] IReadOnlyList<string>? ProviderIds);
+
+[GenerateSerializer, Immutable, Alias("cf.ServiceView")]
+public sealed record ServiceView(
+    [property: Id(0)] string ServiceId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] int DurationMinutes,
+    [property: Id(4)] int BufferBeforeMinutes,
+    [property: Id(5)] int BufferAfterMinutes,
+    [property: Id(6)] decimal? Price,
+    [property: Id(7)] IReadOnlyList<string> ProviderIds);
+
+[GenerateSerializer, Immutable, Alias("cf.SlotView")]
+public sealed record SlotView(
+    [property: Id(0)] DateTimeOffset Start,
+    [property: Id(1)] DateTimeOffset End,
+    [property: Id(2)] string ProviderId);
+
+[GenerateSerializer, Immutable, Alias("cf.AvailabilityQuery")]
+public sealed record AvailabilityQuery(
+    [property: Id(0)] string ServiceType,
+    [property: Id(1)] DateOnly DateFrom,
+    [property: Id(2)] DateOnly DateTo,
+    [property: Id(3)] string? ProviderId);
+
+[GenerateSerializer, Immutable, Alias("cf.AvailabilityView")]
+public sealed record AvailabilityView(
+    [property: Id(0)] string LocationId,
+    [property: Id(1)] string ServiceType,
+    [property: Id(2)] string Timezone,
+    [property: Id(3)] IReadOnlyList<SlotView> Slots);
+
+[GenerateSerializer, Immutable, Alias("cf.BookingRequest")]
+public sealed record BookingRequest(
+    [property: Id(0)] string ServiceType,
+    [property: Id(1)] DateTimeOffset Start,
+    [property: Id(2)] string? ProviderId,
+    [property: Id(3)] string CustomerName,
+    [property: Id(4)] string CustomerPhone,
+    [property: Id(5)] string? CustomerEmail,
+    [property: Id(6)] string? Notes,
+    /// <summary>1 call center, 2 online scheduler, 3 chat bot (Scheduling Center).</summary>
+    [property: Id(7)] int BookingMethod);
+
+[GenerateSerializer, Immutable, Alias("cf.AppointmentView")]
+public sealed record AppointmentView(
+    [property: Id(0)] string AppointmentId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] string ProviderId,
+    [property: Id(3)] string ServiceType,
+    [property: Id(4)] DateTimeOffset Start,
+    [property: Id(5)] DateTimeOffset End,
+    [property: Id(6)] string CustomerName,
+    [property: Id(7)] string CustomerPhone,
+    [property: Id(8)] string? CustomerEmail,
+    [property: Id(9)] string? Notes,
+    [property: Id(10)] int BookingMethod,
+    [property: Id(11)] bool Cancelled,
+    [property: Id(12)] string? CancelReason,
+    [property: Id(13)] string? CancelMessage,
+    [property: Id(14)] DateTimeOffset LastModified);
+
+/// <summary>A booking a provider's grain is asked to make: times already resolved, buffers included in the block.</summary>
+[GenerateSerializer, Immutable, Alias("cf.BookingDraft")]
+public sealed record BookingDraft(
+    [property: Id(0)] string LocationId,
+    [property: Id(1)] ServiceView Service,
+    [property: Id(2)] DateTimeOffset Start,
+    [property: Id(3)] BookingRequest Request);
+
+[GenerateSerializer, Immutable, Alias("cf.AppointmentQuery")]
+public sealed record AppointmentQuery(
+    [property: Id(0)] DateTimeOffset? From,
+    [property: Id(1)] DateTimeOffset? To,
+    [property: Id(2)] string? ProviderId,
+    [property: Id(3)] string? Status,
+    [property: Id(4)] DateTimeOffset? LastModifiedAfter,
+    [property: Id(5)] int Page,
+    [property: Id(6)] int PageSize);
+
+/// <summary>A location's calendar: providers, services, availability; books through the providers' grains.
+/// Key: <c>tn_…/live|test/loc_…/calendar</c>.</summary>
+public interface ILocationCalendarGrain : IGrainWithStringKey
+{
+    Task<ProviderView> AddProviderAsync(ProviderInput input);
+    Task<IReadOnlyList<ProviderView>> ListProvidersAsync();
+    Task<ServiceView> AddServiceAsync(ServiceInput input);
+    Task<IReadOnlyList<ServiceView>> ListServicesAsync();
+    Task<AvailabilityView> GetAvailabilityAsync(AvailabilityQuery query);
+    Task<AppointmentView> BookAsync(BookingRequest request);
+}
+
+/// <summary>The only writer of one provider's appointments. Key: <c>tn_…/live|test/prv_…</c>.</summary>
+public interface IProviderScheduleGrain : IGrainWithStringKey
+{
+    Task<AppointmentView> BookAsync(BookingDraft draft);
+    Task<AppointmentView> CancelAsync(string appointmentId, string? reason, string? message);
+}
+
+/// <summary>Reads over a tenant partition's appointments (stateless). Key: <c>tn_…/live|test</c>.</summary>
+public interface IAppointmentDirectoryGrain : IGrainWithStringKey
+{
+    Task<AppointmentView> GetAsync(string appointmentId);
+    Task<PagedList<AppointmentView>> ListAsync(AppointmentQuery query);
+}
+
+public static class CalendarGrainFactoryExtensions
+{
+    public static ILocationCalendarGrain GetLocationCalendar(this IGrainFactory factory, TenantScope scope, string locationId) =>
+        factory.GetGrain<ILocationCalendarGrain>($"{new LocationKey(scope, locationId)}/calendar");
+
+    public static IProviderScheduleGrain GetProviderSchedule(this IGrainFactory factory, TenantScope scope, string providerId) =>
+        factory.GetGrain<IProviderScheduleGrain>($"{scope}/{providerId}");
+
+    public static IAppointmentDirectoryGrain GetAppointmentDirectory(this IGrainFactory factory, TenantScope scope) =>
+        factory.GetGrain<IAppointmentDirectoryGrain>($"{scope}/appointments");
+}

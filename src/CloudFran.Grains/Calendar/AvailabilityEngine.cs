@@ -1,0 +1,95 @@
+using CloudFran.Abstractions.Calendar;
+using CloudFran.Abstractions.Locations;
+using CloudFran.Grains.Locations;
+
+namespace CloudFran.Grains.Calendar;
+
+/// <summary>A booked block of a provider: appointment plus its buffers, in UTC.</summary>
+public readonly record struct BookedBlock(string ProviderId, DateTimeOffset Start, DateTimeOffset End);
+
+/// <summary>
+/// Free slots, computed in the location's time zone: each local day's opening intervals (location hours ∩ the
+/// provider's weekly hours) are walked in steps; a candidate is free when the new appointment plus its buffers
+/// does not overlap any booked block (which already carries that booking's buffers). Local times that do not exist
+/// (spring-forward gap) are skipped; ambiguous ones (fall-back) use the first occurrence. Results carry offsets.
+/// </summary>
+public static class AvailabilityEngine
+{
+    public const int StepMinutes = 15;
+
+    public static IReadOnlyList<SlotView> Compute(
+        IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>> locationHours,
+        TimeZoneInfo zone,
+        ServiceView service,
+        IReadOnlyList<ProviderView> providers,
+        IReadOnlyList<BookedBlock> booked,
+        DateOnly from,
+        DateOnly to,
+        DateTimeOffset notBefore)
+    {
+        var slots = new List<SlotView>();
+        var duration = TimeSpan.FromMinutes(service.DurationMinutes);
+        var before = TimeSpan.FromMinutes(service.BufferBeforeMinutes);
+        var after = TimeSpan.FromMinutes(service.BufferAfterMinutes);
+        var byProvider = booked.GroupBy(b => b.ProviderId).ToDictionary(g => g.Key, g => g.OrderBy(b => b.Start).ToList());
+        for (var day = from; day <= to; day = day.AddDays(1))
+        {
+            var weekday = LocationRules.Weekdays[((int)day.DayOfWeek + 6) % 7];
+            var open = Intervals(locationHours, weekday);
+            foreach (var provider in providers)
+            {
+                var hours = provider.WeeklyHours is null ? open : Intersect(open, Intervals(provider.WeeklyHours, weekday));
+                var blocks = byProvider.GetValueOrDefault(provider.ProviderId) ?? [];
+                foreach (var (openMin, closeMin) in hours)
+                {
+                    for (var m = openMin; m + service.DurationMinutes <= closeMin; m += StepMinutes)
+                    {
+                        if (ToInstant(day, m, zone) is not { } start)
+                        {
+                            continue;
+                        }
+                        var end = start + duration;
+                        if (start < notBefore)
+                        {
+                            continue;
+                        }
+                        var blockStart = start - before;
+                        var blockEnd = end + after;
+                        if (!blocks.Any(b => b.Start < blockEnd && blockStart < b.End))
+                        {
+                            slots.Add(new SlotView(start, end, provider.ProviderId));
+                        }
+                    }
+                }
+            }
+        }
+        return slots.OrderBy(s => s.Start).ThenBy(s => s.ProviderId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The instant of local <paramref name="minutes"/> after midnight of <paramref name="day"/>, with its offset.</summary>
+    public static DateTimeOffset? ToInstant(DateOnly day, int minutes, TimeZoneInfo zone)
+    {
+        var local = day.ToDateTime(TimeOnly.MinValue).AddMinutes(minutes);
+        if (zone.IsInvalidTime(local))
+        {
+            return null;
+        }
+        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset);
+    }
+
+    /// <summary>Presents an instant in the zone's local time with the correct offset.</summary>
+    public static DateTimeOffset InZone(DateTimeOffset instant, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(instant, zone);
+
+    private static List<(int Open, int Close)> Intervals(IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>> hours, string weekday) =>
+        hours.TryGetValue(weekday, out var list)
+            ? list.Select(i => (LocationRules.Minutes(i.Open) ?? 0, LocationRules.Minutes(i.Close) ?? 0)).Where(i => i.Item2 > i.Item1).ToList()
+            : [];
+
+    private static List<(int Open, int Close)> Intersect(List<(int Open, int Close)> a, List<(int Open, int Close)> b) =>
+        (from x in a from y in b
+         let open = Math.Max(x.Open, y.Open)
+         let close = Math.Min(x.Close, y.Close)
+         where close > open
+         select (open, close)).OrderBy(i => i.open).ToList();
+}

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using CloudFran.Abstractions.Calendar;
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Locations;
+using CloudFran.Abstractions.Validation;
+using CloudFran.Grains.Locations;
+using CloudFran.Grains.Storage;
+using Npgsql;
+
+namespace CloudFran.Grains.Calendar;
+
+public static class CalendarErrors
+{
+    public const string SlotUnavailable = "SLOT_UNAVAILABLE";
+    public const int MaxWindowDays = 31;
+}
+
+/// <summary>See <see cref="ILocationCalendarGrain"/>.</summary>
+public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : Grain, ILocationCalendarGrain
+{
+    public static readonly string[] Kinds = ["staff", "room", "chair", "technician", "table"];
+    private TenantScope _scope;
+    private string _locationId = "";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        var location = LocationKey.Parse(key[..key.LastIndexOf('/')]);
+        (_scope, _locationId) = (location.Scope, location.LocationId);
+        return Task.CompletedTask;
+    }
+
+    public async Task<ProviderView> AddProviderAsync(ProviderInput input)
+    {
+        await RequireLocationAsync();
+        new Check().Required("name", input.Name, 200).Required("kind", input.Kind, 20).OneOf("kind", input.Kind, Kinds).ThrowIfInvalid();
+        if (input.WeeklyHours is not null)
+        {
+            LocationRules.Validate(new LocationInput(null, null, null, input.WeeklyHours, null, null, null), create: false);
+        }
+        var id = Ids.New("prv");
+        await db.ExecuteAsync(
+            """
+            INSERT INTO calendar_providers (tenant_id, env, provider_id, location_id, name, kind, weekly_hours)
+            VALUES (@t, @e, @id, @loc, @name, @kind, @hours::jsonb)
+            """,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", id), ("loc", _locationId), ("name", input.Name!.Trim()),
+            ("kind", input.Kind), ("hours", input.WeeklyHours is null ? null : JsonSerializer.Serialize(input.WeeklyHours, Json.Options)));
+        return new ProviderView(id, _locationId, input.Name.Trim(), input.Kind!, input.WeeklyHours, true);
+    }
+
+    public async Task<IReadOnlyList<ProviderView>> ListProvidersAsync()
+    {
+        await RequireLocationAsync();
+        return await ProvidersAsync();
+    }
+
+    public async Task<IReadOnlyList<ServiceView>> ListServicesAsync()
+    {
+        await RequireLocationAsync();
+        return await ServicesAsync();
+    }
+
+    private async Task<IReadOnlyList<ProviderView>> ProvidersAsync() =>
+        await db.QueryAsync(
+            "SELECT provider_id, location_id, name, kind, weekly_hours::text, active FROM calendar_providers WHERE tenant_id = @t AND env = @e AND location_id = @loc ORDER BY name, provider_id",
+            r => new ProviderView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+                r.IsDBNull(4) ? null : JsonSerializer.Deserialize<Dictionary<string, IReadOnlyList<OpenInterval>>>(r.GetString(4), Json.Options),
+                r.GetBoolean(5)),
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId));
+
+    public async Task<ServiceView> AddServiceAsync(ServiceInput input)
+    {
+        await RequireLocationAsync();
+        var check = new Check().Required("name", input.Name, 100);
+        if (input.DurationMinutes is null) check.Missing("durationMinutes");
+        check.Range("durationMinutes", input.DurationMinutes, 5, 720)
+            .Range("bufferBeforeMinutes", input.BufferBeforeMinutes, 0, 240)
+            .Range("bufferAfterMinutes", input.BufferAfterMinutes, 0, 240);
+        if (input.Price is < 0 or > 1_000_000) check.Invalid("price", "price must be between 0 and 1,000,000.");
+        check.ThrowIfInvalid();
+        var providers = await ProvidersAsync();
+        var ids = input.ProviderIds ?? [];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (providers.All(p => p.ProviderId != ids[i])) check.Invalid($"providerIds[{i}]", "No such provider at this location.");
+        }
+        check.ThrowIfInvalid();
+        var view = new ServiceView(Ids.New("svc"), _locationId, input.Name!.Trim(), input.DurationMinutes!.Value,
+            input.BufferBeforeMinutes ?? 0, input.BufferAfterMinutes ?? 0, input.Price, ids.Distinct().ToList());
+        var inserted = await db.ExecuteAsync(
+            """
+            INSERT INTO calendar_services (tenant_id, env, service_id, location_id, name, duration_minutes, buffer_before_minutes,
+                                           buffer_after_minutes, price, provider_ids)
+            VALUES (@t, @e, @id, @loc, @name, @d, @bb, @ba, @price, @providers::jsonb)
+            ON CONFLICT (tenant_id, env, location_id, name) DO NOTHING
+            """,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", view.ServiceId), ("loc", _locationId), ("name", view.Name),
+            ("d", view.DurationMinutes), ("bb", view.BufferBeforeMinutes), ("ba", view.BufferAfterMinutes), ("price", view.Price),
+            ("providers", JsonSerializer.Serialize(view.ProviderIds)));
+        return inserted == 1 ? view : throw CloudFranException.Conflict($"A service named '{view.Name}' already exists here.");
+    }
+
+    private async Task<IReadOnlyList<ServiceView>> ServicesAsync() =>
+        await db.QueryAsync(
+            """
+            SELECT service_id, location_id, name, duration_minutes, buffer_before_minutes, buffer_after_minutes, price, provider_ids::text
+              FROM calendar_services WHERE tenant_id = @t AND env = @e AND location_id = @loc ORDER BY name
+            """,
+            r => new ServiceView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5),
+                r.IsDBNull(6) ? null : r.GetDecimal(6), JsonSerializer.Deserialize<List<string>>(r.GetString(7)) ?? []),
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId));
+
+    public async Task<AvailabilityView> GetAvailabilityAsync(AvailabilityQuery query)
+    {
+        var (location, zone, service, providers) = await ContextAsync(query.ServiceType, query.ProviderId);
+        if (query.DateTo < query.DateFrom)
+        {
+            throw CloudFranException.Invalid("dateTo", "dateTo must not be before dateFrom.");
+        }
+        if (query.DateTo.DayNumber - query.DateFrom.DayNumber + 1 > CalendarErrors.MaxWindowDays)
+        {
+            throw CloudFranException.Invalid("dateTo", $"The window may span at most {CalendarErrors.MaxWindowDays} days.");
+        }
+        var slots = await ComputeAsync(location, zone, service, providers, query.DateFrom, query.DateTo);
+        return new AvailabilityView(_locationId, service.Name, location.Timezone,
+            slots.Select(s => s with { Start = AvailabilityEngine.InZone(s.Start, zone), End = AvailabilityEngine.InZone(s.End, zone) }).ToList());
+    }
+
+    public async Task<AppointmentView> BookAsync(BookingRequest request)
+    {
+        var (location, zone, service, providers) = await ContextAsync(request.ServiceType, request.ProviderId);
+        var local = AvailabilityEngine.InZone(request.Start, zone);
+        var day = DateOnly.FromDateTime(local.DateTime);
+        var free = await ComputeAsync(location, zone, service, providers, day, day);
+        var candidates = free.Where(s => s.Start == request.Start).Select(s => s.ProviderId).ToList();
+        if (candidates.Count > 0)
+        {
+            // Fair assignment: the candidate with the fewest bookings that day, then by id.
+            var load = await db.QueryAsync(
+                """
+                SELECT provider_id, count(*) FROM appointments
+                 WHERE tenant_id = @t AND env = @e AND status = 'booked' AND provider_id = ANY(@ids)
+                   AND start_at >= @from AND start_at < @to GROUP BY provider_id
+                """,
+                r => (Id: r.GetString(0), Count: r.GetInt64(1)),
+                ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", candidates.ToArray()),
+                ("from", request.Start.UtcDateTime.Date), ("to", request.Start.UtcDateTime.Date.AddDays(1)));
+            foreach (var providerId in candidates.OrderBy(c => load.FirstOrDefault(l => l.Id == c).Count).ThenBy(c => c, StringComparer.Ordinal))
+            {
+                try
+                {
+                    var booked = await GrainFactory.GetProviderSchedule(_scope, providerId)
+                        .BookAsync(new BookingDraft(_locationId, service, request.Start, request with { ProviderId = providerId }));
+                    return booked with { Start = AvailabilityEngine.InZone(booked.Start, zone), End = AvailabilityEngine.InZone(booked.End, zone) };
+                }
+                catch (CloudFranException e) when (e.Code == CalendarErrors.SlotUnavailable)
+                {
+                    // Taken meanwhile: try the next candidate.
+                }
+            }
+        }
+        var horizon = await ComputeAsync(location, zone, service, providers, day, day.AddDays(7));
+        var alternatives = horizon.OrderBy(s => (s.Start - request.Start).Duration()).Take(5).OrderBy(s => s.Start)
+            .Select(s => new AlternativeSlot(AvailabilityEngine.InZone(s.Start, zone), AvailabilityEngine.InZone(s.End, zone), s.ProviderId))
+            .ToList();
+        throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "That time is not available.",
+            [new FieldError("start", "No eligible provider is free at that time.")], alternatives);
+    }
+
+    private async Task<IReadOnlyList<SlotView>> ComputeAsync(LocationView location, TimeZoneInfo zone, ServiceView service,
+        IReadOnlyList<ProviderView> providers, DateOnly from, DateOnly to)
+    {
+        var windowStart = AvailabilityEngine.ToInstant(from, 0, zone) ?? new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var blocks = await db.QueryAsync(
+            """
+            SELECT provider_id, block_start, block_end FROM appointments
+             WHERE tenant_id = @t AND env = @e AND status = 'booked' AND provider_id = ANY(@ids)
+               AND block_end > @from AND block_start < @to
+            """,
+            r => new BookedBlock(r.GetString(0), r.Time("block_start"), r.Time("block_end")),
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", providers.Select(p => p.ProviderId).ToArray()),
+            ("from", windowStart.AddDays(-1).ToUniversalTime()), ("to", windowStart.AddDays(to.DayNumber - from.DayNumber + 2).ToUniversalTime()));
+        return AvailabilityEngine.Compute(location.Hours, zone, service, providers, blocks, from, to, clock.GetUtcNow());
+    }
+
+    private async Task<(LocationView Location, TimeZoneInfo Zone, ServiceView Service, IReadOnlyList<ProviderView> Providers)> ContextAsync(
+        string serviceType, string? providerId)
+    {
+        var location = await RequireLocationAsync();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(location.Timezone);
+        var service = (await ServicesAsync()).FirstOrDefault(s => string.Equals(s.Name, serviceType, StringComparison.OrdinalIgnoreCase))
+            ?? throw CloudFranException.Invalid("serviceType", $"This location offers no service '{serviceType}'.");
+        var providers = (await ProvidersAsync())
+            .Where(p => p.Active && (service.ProviderIds.Count == 0 || service.ProviderIds.Contains(p.ProviderId)))
+            .Where(p => providerId is null || p.ProviderId == providerId)
+            .ToList();
+        if (providerId is not null && providers.Count == 0)
+        {
+            throw CloudFranException.Invalid("providerId", "That provider does not perform this service here.");
+        }
+        return (location, zone, service, providers);
+    }
+
+    private async Task<LocationView> RequireLocationAsync()
+    {
+        var location = await GrainFactory.GetLocationGrain(_scope, _locationId).GetAsync();
+        if (location.Status == "inactive")
+        {
+            throw CloudFranException.Invalid("locationId", "The location is inactive.");
+        }
+        return location;
+    }
+}

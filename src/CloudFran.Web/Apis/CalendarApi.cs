@@ -1,0 +1,154 @@
+using System.Globalization;
+using CloudFran.Abstractions.Calendar;
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Abstractions.Validation;
+using CloudFran.Web.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace CloudFran.Web.Apis;
+
+public sealed record BookAppointmentRequest(string? LocationId, string? ServiceType, DateTimeOffset? Start, string? ProviderId,
+    string? CustomerName, string? CustomerPhone, string? CustomerEmail, string? Notes, int? BookingMethod);
+
+public sealed record CancelAppointmentRequest(string? Reason, string? Message);
+
+/// <summary>Calendar: providers, services, availability and appointments (booked through the provider's grain).</summary>
+public static class CalendarApi
+{
+    public static RouteGroupBuilder MapCalendarApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/calendar").WithTags("Calendar").RequireTenant(Role.Viewer);
+
+        group.MapPost("/providers", async Task<Created<ProviderView>> (ProviderInput body, HttpContext http, IGrainFactory grains) =>
+            {
+                var provider = await Calendar(grains, http, body.LocationId).AddProviderAsync(body);
+                return TypedResults.Created($"/v1/calendar/providers/{provider.ProviderId}", provider);
+            })
+            .RequireTenant(Role.Manager)
+            .WithName("CreateProvider").WithSummary("A provider or resource (staff, room, chair, technician, table) of a location, with optional weekly hours.");
+
+        group.MapGet("/providers", (HttpContext http, IGrainFactory grains) =>
+                Calendar(grains, http, http.Request.Query["locationId"]).ListProvidersAsync())
+            .WithName("ListProviders").WithSummary("Providers of a location (locationId required).");
+
+        group.MapPost("/services", async Task<Created<ServiceView>> (ServiceInput body, HttpContext http, IGrainFactory grains) =>
+            {
+                var service = await Calendar(grains, http, body.LocationId).AddServiceAsync(body);
+                return TypedResults.Created($"/v1/calendar/services/{service.ServiceId}", service);
+            })
+            .RequireTenant(Role.Manager)
+            .WithName("CreateService").WithSummary("A bookable service: name, durationMinutes, buffers before/after, price, providerIds (empty = all).");
+
+        group.MapGet("/services", (HttpContext http, IGrainFactory grains) =>
+                Calendar(grains, http, http.Request.Query["locationId"]).ListServicesAsync())
+            .WithName("ListServices").WithSummary("Services of a location (locationId required).");
+
+        group.MapGet("/availability", (HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check();
+                var serviceType = check.Text(http, "serviceType", 100);
+                if (serviceType is null) check.Missing("serviceType");
+                var from = Date(check, http, "dateFrom", required: true);
+                var to = Date(check, http, "dateTo", required: true);
+                var providerId = http.Request.Query["providerId"].ToString() is { Length: > 0 } p ? p : null;
+                if (providerId is not null && !Ids.IsValid(providerId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
+                check.ThrowIfInvalid();
+                return Calendar(grains, http, http.Request.Query["locationId"])
+                    .GetAvailabilityAsync(new AvailabilityQuery(serviceType!, from!.Value, to!.Value, providerId));
+            })
+            .WithName("GetAvailability").WithSummary("Free slots (location time zone, with offsets) for a service between dateFrom and dateTo (≤ 31 days).");
+
+        group.MapPost("/appointments", async Task<Created<AppointmentView>> (BookAppointmentRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check()
+                    .Required("serviceType", body.ServiceType, 100)
+                    .Required("customerName", body.CustomerName, 200)
+                    .Required("customerPhone", body.CustomerPhone, 20).Phone("customerPhone", body.CustomerPhone)
+                    .Email("customerEmail", body.CustomerEmail)
+                    .Text("notes", body.Notes, 2000)
+                    .Range("bookingMethod", body.BookingMethod, 1, 3);
+                if (body.Start is null) check.Missing("start");
+                if (body.ProviderId is not null && !Ids.IsValid(body.ProviderId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
+                check.ThrowIfInvalid();
+                var appointment = await Calendar(grains, http, body.LocationId).BookAsync(new BookingRequest(body.ServiceType!, body.Start!.Value,
+                    body.ProviderId, body.CustomerName!.Trim(), body.CustomerPhone!, body.CustomerEmail, body.Notes, body.BookingMethod ?? 2));
+                return TypedResults.Created($"/v1/calendar/appointments/{appointment.AppointmentId}", appointment);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("BookAppointment").WithSummary("Book a slot (provider optional: assigned fairly); 409 SLOT_UNAVAILABLE with the nearest alternatives.");
+
+        group.MapGet("/appointments", (HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check();
+                var from = Date(check, http, "dateFrom", required: false);
+                var to = Date(check, http, "dateTo", required: false);
+                var status = check.Enum(http, "status", ["booked", "cancelled"]);
+                var providerId = http.Request.Query["providerId"].ToString() is { Length: > 0 } p ? p : null;
+                DateTimeOffset? modifiedAfter = null;
+                if (http.Request.Query["last_modified_after"].ToString() is { Length: > 0 } lm)
+                {
+                    if (DateTimeOffset.TryParse(lm, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v)) modifiedAfter = v;
+                    else check.Invalid("last_modified_after", "last_modified_after must be an ISO 8601 date-time.");
+                }
+                var page = check.Int(http, "page", 1, 1, 100_000);
+                var pageSize = check.Int(http, "pageSize", 50, 1, 200);
+                check.ThrowIfInvalid();
+                return grains.GetAppointmentDirectory(http.Caller().Scope).ListAsync(new AppointmentQuery(
+                    from is null ? null : new DateTimeOffset(from.Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+                    to is null ? null : new DateTimeOffset(to.Value.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+                    providerId, status, modifiedAfter, page, pageSize));
+            })
+            .WithName("ListAppointments").WithSummary("Appointments by date range (UTC days), provider, status, last_modified_after; paged.");
+
+        group.MapGet("/appointments/{appointmentId}", (string appointmentId, HttpContext http, IGrainFactory grains) =>
+                grains.GetAppointmentDirectory(http.Caller().Scope).GetAsync(RequireAppointment(appointmentId)))
+            .WithName("GetAppointment").WithSummary("One appointment.");
+
+        group.MapPost("/appointments/{appointmentId}/cancel", async (string appointmentId, CancelAppointmentRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                new Check().Text("reason", body.Reason, 100).Text("message", body.Message, 1000).ThrowIfInvalid();
+                var scope = http.Caller().Scope;
+                var appointment = await grains.GetAppointmentDirectory(scope).GetAsync(RequireAppointment(appointmentId));
+                return await grains.GetProviderSchedule(scope, appointment.ProviderId).CancelAsync(appointmentId, body.Reason, body.Message);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("CancelAppointment").WithSummary("Cancel with reason and message; the slot is free again.");
+
+        return group;
+    }
+
+    private static ILocationCalendarGrain Calendar(IGrainFactory grains, HttpContext http, string? locationId)
+    {
+        if (string.IsNullOrEmpty(locationId))
+        {
+            throw new CloudFranException(400, ErrorCodes.MissingField, "locationId is required.", [new FieldError("locationId", "locationId is required.")]);
+        }
+        return Ids.IsValid(locationId, "loc")
+            ? grains.GetLocationCalendar(http.Caller().Scope, locationId)
+            : throw CloudFranException.NotFound("Location");
+    }
+
+    private static string RequireAppointment(string id) =>
+        Ids.IsValid(id, "apt") ? id : throw CloudFranException.NotFound("Appointment");
+
+    private static DateOnly? Date(Check check, HttpContext http, string name, bool required)
+    {
+        var raw = http.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            if (required) check.Missing(name);
+            return null;
+        }
+        if (DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+        check.Invalid(name, $"{name} must be a date YYYY-MM-DD.");
+        return null;
+    }
+}
