@@ -10,7 +10,15 @@ public sealed record ProviderInput(
     [property: Id(1)] string? Name,
     [property: Id(2)] string? Kind,
     /// <summary>Weekday → intervals like location hours; null = the location's hours.</summary>
-    [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours);
+    [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours,
+    /// <summary>Date-specific changes: closed days or different hours (still bounded by the location's hours).</summary>
+    [property: Id(4)] IReadOnlyList<DateException>? Exceptions = null);
+
+[GenerateSerializer, Immutable, Alias("cf.DateException")]
+public sealed record DateException(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] bool Closed,
+    [property: Id(2)] IReadOnlyList<OpenInterval>? Hours);
 
 [GenerateSerializer, Immutable, Alias("cf.ProviderView")]
 public sealed record ProviderView(
@@ -19,7 +27,8 @@ public sealed record ProviderView(
     [property: Id(2)] string Name,
     [property: Id(3)] string Kind,
     [property: Id(4)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours,
-    [property: Id(5)] bool Active);
+    [property: Id(5)] bool Active,
+    [property: Id(6)] IReadOnlyList<DateException>? Exceptions = null);
 
 [GenerateSerializer, Immutable, Alias("cf.ServiceInput")]
 public sealed record ServiceInput(
@@ -72,7 +81,8 @@ public sealed record BookingRequest(
     [property: Id(5)] string? CustomerEmail,
     [property: Id(6)] string? Notes,
     /// <summary>1 call center, 2 online scheduler, 3 chat bot (Scheduling Center).</summary>
-    [property: Id(7)] int BookingMethod);
+    [property: Id(7)] int BookingMethod,
+    [property: Id(8)] string? ParentAppointmentId = null);
 
 [GenerateSerializer, Immutable, Alias("cf.AppointmentView")]
 public sealed record AppointmentView(
@@ -90,7 +100,12 @@ public sealed record AppointmentView(
     [property: Id(11)] bool Cancelled,
     [property: Id(12)] string? CancelReason,
     [property: Id(13)] string? CancelMessage,
-    [property: Id(14)] DateTimeOffset LastModified);
+    [property: Id(14)] DateTimeOffset LastModified,
+    /// <summary>held, booked, cancelled or released (an expired or released hold).</summary>
+    [property: Id(15)] string Status = "booked",
+    [property: Id(16)] bool Parked = false,
+    [property: Id(17)] string? ParentAppointmentId = null,
+    [property: Id(18)] DateTimeOffset? HoldExpiresAt = null);
 
 /// <summary>A booking a provider's grain is asked to make: times already resolved, buffers included in the block.</summary>
 [GenerateSerializer, Immutable, Alias("cf.BookingDraft")]
@@ -120,12 +135,23 @@ public interface ILocationCalendarGrain : IGrainWithStringKey
     Task<IReadOnlyList<ServiceView>> ListServicesAsync();
     Task<AvailabilityView> GetAvailabilityAsync(AvailabilityQuery query);
     Task<AppointmentView> BookAsync(BookingRequest request);
+
+    /// <summary>Reserves a slot for <paramref name="minutes"/> (customer details come at confirmation).</summary>
+    Task<AppointmentView> HoldAsync(BookingRequest request, int minutes);
+
+    /// <summary>Moves an appointment; the new slot is taken in the same statement that frees the old one.</summary>
+    Task<AppointmentView> RescheduleAsync(string appointmentId, DateTimeOffset start, string? providerId);
 }
 
 /// <summary>The only writer of one provider's appointments. Key: <c>tn_…/live|test/prv_…</c>.</summary>
 public interface IProviderScheduleGrain : IGrainWithStringKey
 {
     Task<AppointmentView> BookAsync(BookingDraft draft);
+    Task<AppointmentView> HoldAsync(BookingDraft draft, TimeSpan ttl);
+    Task<AppointmentView> ConfirmHoldAsync(string holdId, BookingRequest details);
+    Task<AppointmentView> ReleaseHoldAsync(string holdId);
+    Task<AppointmentView> MoveHereAsync(string appointmentId, BookingDraft draft);
+    Task<AppointmentView> SetParkedAsync(string appointmentId, bool parked);
     Task<AppointmentView> CancelAsync(string appointmentId, string? reason, string? message);
 }
 

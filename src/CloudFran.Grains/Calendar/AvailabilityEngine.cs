@@ -38,7 +38,10 @@ public static class AvailabilityEngine
             var open = Intervals(locationHours, weekday);
             foreach (var provider in providers)
             {
-                var hours = provider.WeeklyHours is null ? open : Intersect(open, Intervals(provider.WeeklyHours, weekday));
+                var exception = provider.Exceptions?.FirstOrDefault(e => e.Date == day);
+                var hours = exception is not null
+                    ? (exception.Closed ? [] : Intersect(open, Intervals(new Dictionary<string, IReadOnlyList<OpenInterval>> { [weekday] = exception.Hours ?? [] }, weekday)))
+                    : provider.WeeklyHours is null ? open : Intersect(open, Intervals(provider.WeeklyHours, weekday));
                 var blocks = byProvider.GetValueOrDefault(provider.ProviderId) ?? [];
                 foreach (var (openMin, closeMin) in hours)
                 {

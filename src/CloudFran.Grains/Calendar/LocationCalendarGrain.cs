@@ -39,15 +39,24 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         {
             LocationRules.Validate(new LocationInput(null, null, null, input.WeeklyHours, null, null, null), create: false);
         }
+        foreach (var exception in input.Exceptions ?? [])
+        {
+            if (!exception.Closed)
+            {
+                var hours = new Dictionary<string, IReadOnlyList<OpenInterval>> { ["monday"] = exception.Hours ?? [] };
+                LocationRules.Validate(new LocationInput(null, null, null, hours, null, null, null), create: false);
+            }
+        }
         var id = Ids.New("prv");
         await db.ExecuteAsync(
             """
-            INSERT INTO calendar_providers (tenant_id, env, provider_id, location_id, name, kind, weekly_hours)
-            VALUES (@t, @e, @id, @loc, @name, @kind, @hours::jsonb)
+            INSERT INTO calendar_providers (tenant_id, env, provider_id, location_id, name, kind, weekly_hours, exceptions)
+            VALUES (@t, @e, @id, @loc, @name, @kind, @hours::jsonb, @exceptions::jsonb)
             """,
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", id), ("loc", _locationId), ("name", input.Name!.Trim()),
-            ("kind", input.Kind), ("hours", input.WeeklyHours is null ? null : JsonSerializer.Serialize(input.WeeklyHours, Json.Options)));
-        return new ProviderView(id, _locationId, input.Name.Trim(), input.Kind!, input.WeeklyHours, true);
+            ("kind", input.Kind), ("hours", input.WeeklyHours is null ? null : JsonSerializer.Serialize(input.WeeklyHours, Json.Options)),
+            ("exceptions", JsonSerializer.Serialize(input.Exceptions ?? [], Json.Options)));
+        return new ProviderView(id, _locationId, input.Name.Trim(), input.Kind!, input.WeeklyHours, true, input.Exceptions ?? []);
     }
 
     public async Task<IReadOnlyList<ProviderView>> ListProvidersAsync()
@@ -64,10 +73,10 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
 
     private async Task<IReadOnlyList<ProviderView>> ProvidersAsync() =>
         await db.QueryAsync(
-            "SELECT provider_id, location_id, name, kind, weekly_hours::text, active FROM calendar_providers WHERE tenant_id = @t AND env = @e AND location_id = @loc ORDER BY name, provider_id",
+            "SELECT provider_id, location_id, name, kind, weekly_hours::text, active, exceptions::text FROM calendar_providers WHERE tenant_id = @t AND env = @e AND location_id = @loc ORDER BY name, provider_id",
             r => new ProviderView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
                 r.IsDBNull(4) ? null : JsonSerializer.Deserialize<Dictionary<string, IReadOnlyList<OpenInterval>>>(r.GetString(4), Json.Options),
-                r.GetBoolean(5)),
+                r.GetBoolean(5), JsonSerializer.Deserialize<List<DateException>>(r.GetString(6), Json.Options) ?? []),
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId));
 
     public async Task<ServiceView> AddServiceAsync(ServiceInput input)
@@ -128,16 +137,38 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
             slots.Select(s => s with { Start = AvailabilityEngine.InZone(s.Start, zone), End = AvailabilityEngine.InZone(s.End, zone) }).ToList());
     }
 
-    public async Task<AppointmentView> BookAsync(BookingRequest request)
+    public Task<AppointmentView> BookAsync(BookingRequest request) =>
+        PlaceAsync(request, request.ProviderId, null, (grain, draft) => grain.BookAsync(draft));
+
+    public Task<AppointmentView> HoldAsync(BookingRequest request, int minutes) =>
+        PlaceAsync(request, request.ProviderId, null, (grain, draft) => grain.HoldAsync(draft, TimeSpan.FromMinutes(minutes)));
+
+    public async Task<AppointmentView> RescheduleAsync(string appointmentId, DateTimeOffset start, string? providerId)
     {
-        var (location, zone, service, providers) = await ContextAsync(request.ServiceType, request.ProviderId);
+        var current = await GrainFactory.GetAppointmentDirectory(_scope).GetAsync(appointmentId);
+        if (current.LocationId != _locationId || current.Status != "booked")
+        {
+            throw CloudFranException.Conflict("Only booked appointments of this location can be rescheduled.");
+        }
+        var request = new BookingRequest(current.ServiceType, start, providerId, current.CustomerName, current.CustomerPhone,
+            current.CustomerEmail, current.Notes, current.BookingMethod);
+        return await PlaceAsync(request, providerId, appointmentId, (grain, draft) => grain.MoveHereAsync(appointmentId, draft));
+    }
+
+    /// <summary>
+    /// Finds the providers free at the requested start (ignoring <paramref name="moving"/>'s own block), tries them
+    /// fairly — fewest bookings that day first — through their grains, and answers 409 with the nearest alternatives.
+    /// </summary>
+    private async Task<AppointmentView> PlaceAsync(BookingRequest request, string? providerId, string? moving,
+        Func<IProviderScheduleGrain, BookingDraft, Task<AppointmentView>> place)
+    {
+        var (location, zone, service, providers) = await ContextAsync(request.ServiceType, providerId);
         var local = AvailabilityEngine.InZone(request.Start, zone);
         var day = DateOnly.FromDateTime(local.DateTime);
-        var free = await ComputeAsync(location, zone, service, providers, day, day);
+        var free = await ComputeAsync(location, zone, service, providers, day, day, moving);
         var candidates = free.Where(s => s.Start == request.Start).Select(s => s.ProviderId).ToList();
         if (candidates.Count > 0)
         {
-            // Fair assignment: the candidate with the fewest bookings that day, then by id.
             var load = await db.QueryAsync(
                 """
                 SELECT provider_id, count(*) FROM appointments
@@ -147,13 +178,13 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
                 r => (Id: r.GetString(0), Count: r.GetInt64(1)),
                 ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", candidates.ToArray()),
                 ("from", request.Start.UtcDateTime.Date), ("to", request.Start.UtcDateTime.Date.AddDays(1)));
-            foreach (var providerId in candidates.OrderBy(c => load.FirstOrDefault(l => l.Id == c).Count).ThenBy(c => c, StringComparer.Ordinal))
+            foreach (var candidate in candidates.OrderBy(c => load.FirstOrDefault(l => l.Id == c).Count).ThenBy(c => c, StringComparer.Ordinal))
             {
                 try
                 {
-                    var booked = await GrainFactory.GetProviderSchedule(_scope, providerId)
-                        .BookAsync(new BookingDraft(_locationId, service, request.Start, request with { ProviderId = providerId }));
-                    return booked with { Start = AvailabilityEngine.InZone(booked.Start, zone), End = AvailabilityEngine.InZone(booked.End, zone) };
+                    var placed = await place(GrainFactory.GetProviderSchedule(_scope, candidate),
+                        new BookingDraft(_locationId, service, request.Start, request with { ProviderId = candidate }));
+                    return placed with { Start = AvailabilityEngine.InZone(placed.Start, zone), End = AvailabilityEngine.InZone(placed.End, zone) };
                 }
                 catch (CloudFranException e) when (e.Code == CalendarErrors.SlotUnavailable)
                 {
@@ -161,7 +192,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
                 }
             }
         }
-        var horizon = await ComputeAsync(location, zone, service, providers, day, day.AddDays(7));
+        var horizon = await ComputeAsync(location, zone, service, providers, day, day.AddDays(7), moving);
         var alternatives = horizon.OrderBy(s => (s.Start - request.Start).Duration()).Take(5).OrderBy(s => s.Start)
             .Select(s => new AlternativeSlot(AvailabilityEngine.InZone(s.Start, zone), AvailabilityEngine.InZone(s.End, zone), s.ProviderId))
             .ToList();
@@ -170,18 +201,20 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     }
 
     private async Task<IReadOnlyList<SlotView>> ComputeAsync(LocationView location, TimeZoneInfo zone, ServiceView service,
-        IReadOnlyList<ProviderView> providers, DateOnly from, DateOnly to)
+        IReadOnlyList<ProviderView> providers, DateOnly from, DateOnly to, string? ignoreAppointmentId = null)
     {
         var windowStart = AvailabilityEngine.ToInstant(from, 0, zone) ?? new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var blocks = await db.QueryAsync(
             """
             SELECT provider_id, block_start, block_end FROM appointments
-             WHERE tenant_id = @t AND env = @e AND status = 'booked' AND provider_id = ANY(@ids)
-               AND block_end > @from AND block_start < @to
+             WHERE tenant_id = @t AND env = @e AND provider_id = ANY(@ids) AND NOT parked
+               AND (status = 'booked' OR (status = 'held' AND hold_expires_at > @now))
+               AND appointment_id <> @ignore AND block_end > @from AND block_start < @to
             """,
             r => new BookedBlock(r.GetString(0), r.Time("block_start"), r.Time("block_end")),
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", providers.Select(p => p.ProviderId).ToArray()),
-            ("from", windowStart.AddDays(-1).ToUniversalTime()), ("to", windowStart.AddDays(to.DayNumber - from.DayNumber + 2).ToUniversalTime()));
+            ("from", windowStart.AddDays(-1).ToUniversalTime()), ("to", windowStart.AddDays(to.DayNumber - from.DayNumber + 2).ToUniversalTime()),
+            ("now", clock.GetUtcNow()), ("ignore", ignoreAppointmentId ?? ""));
         return AvailabilityEngine.Compute(location.Hours, zone, service, providers, blocks, from, to, clock.GetUtcNow());
     }
 

@@ -17,6 +17,13 @@ public sealed record BookAppointmentRequest(string? LocationId, string? ServiceT
 
 public sealed record CancelAppointmentRequest(string? Reason, string? Message);
 
+public sealed record HoldRequest(string? LocationId, string? ServiceType, DateTimeOffset? Start, string? ProviderId, int? Minutes);
+
+public sealed record ConfirmHoldRequest(string? CustomerName, string? CustomerPhone, string? CustomerEmail, string? Notes,
+    int? BookingMethod, string? ParentAppointmentId);
+
+public sealed record RescheduleRequest(DateTimeOffset? Start, string? ProviderId);
+
 /// <summary>Calendar: providers, services, availability and appointments (booked through the provider's grain).</summary>
 public static class CalendarApi
 {
@@ -119,7 +126,81 @@ public static class CalendarApi
             .RequireTenant(Role.Agent)
             .WithName("CancelAppointment").WithSummary("Cancel with reason and message; the slot is free again.");
 
+        group.MapPost("/holds", async Task<Created<AppointmentView>> (HoldRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check().Required("serviceType", body.ServiceType, 100).Range("minutes", body.Minutes, 1, 30);
+                if (body.Start is null) check.Missing("start");
+                if (body.ProviderId is not null && !Ids.IsValid(body.ProviderId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
+                check.ThrowIfInvalid();
+                var hold = await Calendar(grains, http, body.LocationId).HoldAsync(
+                    new BookingRequest(body.ServiceType!, body.Start!.Value, body.ProviderId, "", "", null, null, 2), body.Minutes ?? 5);
+                return TypedResults.Created($"/v1/calendar/appointments/{hold.AppointmentId}", hold);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("HoldSlot").WithSummary("Reserve a slot for minutes (default 5, max 30) so a phone or web flow can confirm without losing it.");
+
+        group.MapPost("/holds/{holdId}/confirm", async Task<Created<AppointmentView>> (string holdId, ConfirmHoldRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check()
+                    .Required("customerName", body.CustomerName, 200)
+                    .Required("customerPhone", body.CustomerPhone, 20).Phone("customerPhone", body.CustomerPhone)
+                    .Email("customerEmail", body.CustomerEmail).Text("notes", body.Notes, 2000).Range("bookingMethod", body.BookingMethod, 1, 3);
+                if (body.ParentAppointmentId is not null && !Ids.IsValid(body.ParentAppointmentId, "apt")) check.Invalid("parentAppointmentId", "parentAppointmentId must be an appointment id.");
+                check.ThrowIfInvalid();
+                var scope = http.Caller().Scope;
+                var hold = await grains.GetAppointmentDirectory(scope).GetAsync(RequireAppointment(holdId));
+                var booked = await grains.GetProviderSchedule(scope, hold.ProviderId).ConfirmHoldAsync(holdId, new BookingRequest(hold.ServiceType,
+                    hold.Start, hold.ProviderId, body.CustomerName!.Trim(), body.CustomerPhone!, body.CustomerEmail, body.Notes, body.BookingMethod ?? 2,
+                    body.ParentAppointmentId));
+                return TypedResults.Created($"/v1/calendar/appointments/{booked.AppointmentId}", booked);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("ConfirmHold").WithSummary("Turn a live hold into an appointment atomically; 409 HOLD_EXPIRED after it lapsed.");
+
+        group.MapDelete("/holds/{holdId}", async (string holdId, HttpContext http, IGrainFactory grains) =>
+            {
+                var scope = http.Caller().Scope;
+                var hold = await grains.GetAppointmentDirectory(scope).GetAsync(RequireAppointment(holdId));
+                return await grains.GetProviderSchedule(scope, hold.ProviderId).ReleaseHoldAsync(holdId);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("ReleaseHold").WithSummary("Give a held slot back before it expires.");
+
+        group.MapPost("/appointments/{appointmentId}/reschedule", async (string appointmentId, RescheduleRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check();
+                if (body.Start is null) check.Missing("start");
+                if (body.ProviderId is not null && !Ids.IsValid(body.ProviderId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
+                check.ThrowIfInvalid();
+                var scope = http.Caller().Scope;
+                var current = await grains.GetAppointmentDirectory(scope).GetAsync(RequireAppointment(appointmentId));
+                return await grains.GetLocationCalendar(scope, current.LocationId).RescheduleAsync(appointmentId, body.Start!.Value, body.ProviderId);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("RescheduleAppointment").WithSummary("Move an appointment; the new slot is taken in the same statement that frees the old one, or 409 with alternatives.");
+
+        group.MapPost("/appointments/{appointmentId}/park", (string appointmentId, HttpContext http, IGrainFactory grains) => Park(appointmentId, true, http, grains))
+            .RequireTenant(Role.Agent)
+            .WithName("ParkAppointment").WithSummary("Set an appointment aside: it keeps its record but frees its slot.");
+        group.MapPost("/appointments/{appointmentId}/unpark", (string appointmentId, HttpContext http, IGrainFactory grains) => Park(appointmentId, false, http, grains))
+            .RequireTenant(Role.Agent)
+            .WithName("UnparkAppointment").WithSummary("Put a parked appointment back in its slot (409 if the slot was taken meanwhile).");
+
+        group.MapGet("/appointments/{appointmentId}/ics", async (string appointmentId, HttpContext http, IGrainFactory grains) =>
+            {
+                var appointment = await grains.GetAppointmentDirectory(http.Caller().Scope).GetAsync(RequireAppointment(appointmentId));
+                return Results.Text(ICalendar.Event(appointment), "text/calendar; charset=utf-8");
+            })
+            .WithName("AppointmentIcs").WithSummary("The appointment as an iCalendar (.ics) event.");
+
         return group;
+    }
+
+    private static async Task<AppointmentView> Park(string appointmentId, bool parked, HttpContext http, IGrainFactory grains)
+    {
+        var scope = http.Caller().Scope;
+        var current = await grains.GetAppointmentDirectory(scope).GetAsync(RequireAppointment(appointmentId));
+        return await grains.GetProviderSchedule(scope, current.ProviderId).SetParkedAsync(appointmentId, parked);
     }
 
     private static ILocationCalendarGrain Calendar(IGrainFactory grains, HttpContext http, string? locationId)

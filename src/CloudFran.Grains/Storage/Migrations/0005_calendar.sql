@@ -1,5 +1,5 @@
--- Calendar: providers/resources, services, appointments. No two booked appointments of one provider can overlap
--- (buffers included): the provider's grain is the only writer, and the exclusion constraint refuses an overlap even
+-- Calendar: providers/resources, services, appointments and holds. No two booked or held, unparked appointments of
+-- one provider can overlap (buffers included): the provider's grain is the only writer, and the exclusion constraint refuses an overlap even
 -- if two writers ever existed (split brain).
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS calendar_providers
     name         varchar(200) NOT NULL,
     kind         varchar(20)  NOT NULL CHECK (kind IN ('staff', 'room', 'chair', 'technician', 'table')),
     weekly_hours jsonb,
+    exceptions   jsonb        NOT NULL DEFAULT '[]',  -- [{date, closed, hours:[{open, close}]}]
     active       boolean      NOT NULL DEFAULT true,
     created_at   timestamptz  NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, env, provider_id)
@@ -48,12 +49,15 @@ CREATE TABLE IF NOT EXISTS appointments
     end_at          timestamptz  NOT NULL,
     block_start     timestamptz  NOT NULL,   -- start minus the service's buffer before
     block_end       timestamptz  NOT NULL,   -- end plus the buffer after
-    customer_name   varchar(200) NOT NULL,
-    customer_phone  varchar(20)  NOT NULL,
+    customer_name   varchar(200),            -- NULL only while a hold is unconfirmed
+    customer_phone  varchar(20),
     customer_email  varchar(254),
     notes           varchar(2000),
     booking_method  smallint     NOT NULL CHECK (booking_method IN (1, 2, 3)),
-    status          varchar(10)  NOT NULL CHECK (status IN ('booked', 'cancelled')),
+    status          varchar(10)  NOT NULL CHECK (status IN ('held', 'booked', 'cancelled', 'released')),
+    hold_expires_at timestamptz,
+    parked          boolean      NOT NULL DEFAULT false,
+    parent_appointment_id varchar(40),
     cancel_reason   varchar(100),
     cancel_message  varchar(1000),
     created_at      timestamptz  NOT NULL,
@@ -62,7 +66,7 @@ CREATE TABLE IF NOT EXISTS appointments
     CHECK (end_at > start_at),
     CONSTRAINT appointments_no_overlap EXCLUDE USING gist (
         tenant_id WITH =, env WITH =, provider_id WITH =, tstzrange(block_start, block_end, '[)') WITH &&)
-        WHERE (status = 'booked')
+        WHERE (status IN ('held', 'booked') AND NOT parked)
 );
 CREATE INDEX IF NOT EXISTS ix_appointments_provider ON appointments (tenant_id, env, provider_id, start_at);
 CREATE INDEX IF NOT EXISTS ix_appointments_location ON appointments (tenant_id, env, location_id, start_at);
