@@ -130,7 +130,7 @@ public sealed class BenchContext(string baseUrl, string adminKey, bool quick)
         string target = "—", Func<double, bool>? meets = null)
     {
         double? ratio = baselineMeasurement is { RequestsPerSecond: > 0 } b ? m.RequestsPerSecond / b.RequestsPerSecond : null;
-        bool? met = ratio is not null && meets is not null ? meets(ratio.Value) : null;
+        bool? met = meets is null ? null : meets(ratio ?? 0);
         _rows.Add(new BenchRow(scenario, m.RequestsPerSecond, m.P50Ms, m.P99Ms, m.Errors, baseline, ratio, target, met));
     }
 

@@ -1,6 +1,7 @@
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Locations;
 using CloudFran.Abstractions.Platform;
+using Orleans.Concurrency;
 
 namespace CloudFran.Abstractions.Calendar;
 
@@ -69,7 +70,14 @@ public sealed record AvailabilityView(
     [property: Id(0)] string LocationId,
     [property: Id(1)] string ServiceType,
     [property: Id(2)] string Timezone,
-    [property: Id(3)] IReadOnlyList<SlotView> Slots);
+    [property: Id(3)] IReadOnlyList<AvailableSlot> Slots);
+
+/// <summary>A free start time and every eligible provider free for it (one entry per start, not per provider).</summary>
+[GenerateSerializer, Immutable, Alias("cf.AvailableSlot")]
+public sealed record AvailableSlot(
+    [property: Id(0)] DateTimeOffset Start,
+    [property: Id(1)] DateTimeOffset End,
+    [property: Id(2)] IReadOnlyList<string> ProviderIds);
 
 [GenerateSerializer, Immutable, Alias("cf.BookingRequest")]
 public sealed record BookingRequest(
@@ -130,10 +138,11 @@ public sealed record AppointmentQuery(
 public interface ILocationCalendarGrain : IGrainWithStringKey
 {
     Task<ProviderView> AddProviderAsync(ProviderInput input);
-    Task<IReadOnlyList<ProviderView>> ListProvidersAsync();
+    // Reads may interleave with each other (not with writes): many availability queries overlap their database waits.
+    [ReadOnly] Task<IReadOnlyList<ProviderView>> ListProvidersAsync();
     Task<ServiceView> AddServiceAsync(ServiceInput input);
-    Task<IReadOnlyList<ServiceView>> ListServicesAsync();
-    Task<AvailabilityView> GetAvailabilityAsync(AvailabilityQuery query);
+    [ReadOnly] Task<IReadOnlyList<ServiceView>> ListServicesAsync();
+    [ReadOnly] Task<AvailabilityView> GetAvailabilityAsync(AvailabilityQuery query);
     Task<AppointmentView> BookAsync(BookingRequest request);
 
     /// <summary>Reserves a slot for <paramref name="minutes"/> (customer details come at confirmation).</summary>

@@ -36,6 +36,8 @@ public static class AvailabilityEngine
         {
             var weekday = LocationRules.Weekdays[((int)day.DayOfWeek + 6) % 7];
             var open = Intervals(locationHours, weekday);
+            // Local minute → instant once per day (time-zone arithmetic is the costly part), shared by all providers.
+            var instants = new Dictionary<int, DateTimeOffset?>();
             foreach (var provider in providers)
             {
                 var exception = provider.Exceptions?.FirstOrDefault(e => e.Date == day);
@@ -47,7 +49,12 @@ public static class AvailabilityEngine
                 {
                     for (var m = openMin; m + service.DurationMinutes <= closeMin; m += StepMinutes)
                     {
-                        if (ToInstant(day, m, zone) is not { } start)
+                        if (!instants.TryGetValue(m, out var instant))
+                        {
+                            instant = ToInstant(day, m, zone);
+                            instants[m] = instant;
+                        }
+                        if (instant is not { } start)
                         {
                             continue;
                         }

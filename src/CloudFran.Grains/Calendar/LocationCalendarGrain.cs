@@ -134,7 +134,8 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         }
         var slots = await ComputeAsync(location, zone, service, providers, query.DateFrom, query.DateTo);
         return new AvailabilityView(_locationId, service.Name, location.Timezone,
-            slots.Select(s => s with { Start = AvailabilityEngine.InZone(s.Start, zone), End = AvailabilityEngine.InZone(s.End, zone) }).ToList());
+            slots.GroupBy(s => s.Start).Select(g => new AvailableSlot(AvailabilityEngine.InZone(g.Key, zone),
+                AvailabilityEngine.InZone(g.First().End, zone), g.Select(s => s.ProviderId).ToList())).ToList());
     }
 
     public Task<AppointmentView> BookAsync(BookingRequest request) =>
