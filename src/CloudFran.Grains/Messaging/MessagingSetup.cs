@@ -8,7 +8,7 @@ namespace CloudFran.Grains.Messaging;
 
 public static class MessagingSetup
 {
-    /// <summary>Twilio client, SMS and webhook dispatchers, and their options from environment variables.</summary>
+    /// <summary>Twilio client, SMS and webhook dispatchers, appointment reminders, and their options from environment variables.</summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration config)
     {
         services.Configure<TwilioOptions>(o =>
@@ -35,6 +35,8 @@ public static class MessagingSetup
         services.AddSingleton<WebhookDispatchSignal>();
         services.AddHostedService<SmsDispatcher>();
         services.AddHostedService<WebhookDispatcher>();
+        services.AddSingleton<Calendar.ReminderSignal>();
+        services.AddHostedService<Calendar.AppointmentReminderWorker>();
         return services;
     }
 }

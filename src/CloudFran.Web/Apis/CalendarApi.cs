@@ -193,6 +193,18 @@ public static class CalendarApi
             })
             .WithName("AppointmentIcs").WithSummary("The appointment as an iCalendar (.ics) event.");
 
+        group.MapGet("/providers/{providerId}/feed.ics", async (string providerId, HttpContext http, IGrainFactory grains, TimeProvider clock) =>
+            {
+                if (!Ids.IsValid(providerId, "prv"))
+                {
+                    throw CloudFranException.NotFound("Provider");
+                }
+                var page = await grains.GetAppointmentDirectory(http.Caller().Scope).ListAsync(new AppointmentQuery(
+                    clock.GetUtcNow().AddDays(-7), clock.GetUtcNow().AddDays(90), providerId, "booked", null, 1, 1000));
+                return Results.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
+            })
+            .WithName("ProviderFeed").WithSummary("The provider's booked appointments (last 7 to next 90 days) as an iCalendar feed.");
+
         return group;
     }
 

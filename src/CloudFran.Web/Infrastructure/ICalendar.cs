@@ -7,24 +7,16 @@ namespace CloudFran.Web.Infrastructure;
 /// <summary>RFC 5545 text for an appointment: UTC times, escaped text, lines folded at 75 octets, CRLF endings.</summary>
 public static class ICalendar
 {
-    public static string Event(AppointmentView a)
+    public static string Event(AppointmentView a) => Calendar([a]);
+
+    /// <summary>A calendar of several appointments (a provider's feed).</summary>
+    public static string Calendar(IEnumerable<AppointmentView> appointments)
     {
-        var lines = new List<string>
+        var lines = new List<string> { "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CloudFran//Calendar//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH" };
+        foreach (var a in appointments)
         {
-            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CloudFran//Calendar//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-            "BEGIN:VEVENT",
-            $"UID:{a.AppointmentId}@cloudfran",
-            $"DTSTAMP:{Utc(a.LastModified)}",
-            $"DTSTART:{Utc(a.Start)}",
-            $"DTEND:{Utc(a.End)}",
-            $"SUMMARY:{Escape(a.ServiceType)}",
-            $"STATUS:{(a.Cancelled ? "CANCELLED" : "CONFIRMED")}",
-        };
-        if (!string.IsNullOrEmpty(a.Notes))
-        {
-            lines.Add($"DESCRIPTION:{Escape(a.Notes)}");
+            AddEvent(lines, a);
         }
-        lines.Add("END:VEVENT");
         lines.Add("END:VCALENDAR");
         var text = new StringBuilder();
         foreach (var line in lines)
@@ -32,6 +24,25 @@ public static class ICalendar
             text.Append(Fold(line)).Append("\r\n");
         }
         return text.ToString();
+    }
+
+    private static void AddEvent(List<string> lines, AppointmentView a)
+    {
+        lines.AddRange(new[]
+        {
+            "BEGIN:VEVENT",
+            $"UID:{a.AppointmentId}@cloudfran",
+            $"DTSTAMP:{Utc(a.LastModified)}",
+            $"DTSTART:{Utc(a.Start)}",
+            $"DTEND:{Utc(a.End)}",
+            $"SUMMARY:{Escape(a.ServiceType)}",
+            $"STATUS:{(a.Cancelled ? "CANCELLED" : "CONFIRMED")}",
+        });
+        if (!string.IsNullOrEmpty(a.Notes))
+        {
+            lines.Add($"DESCRIPTION:{Escape(a.Notes)}");
+        }
+        lines.Add("END:VEVENT");
     }
 
     private static string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);

@@ -147,3 +147,51 @@ public sealed class HoldsAndChangesTests(FakeClockPlatformFactory factory) : ICl
         Assert.Equal([day.AddDays(7)], days);
     }
 }
+
+public sealed class ReminderTests(FakeClockPlatformFactory factory) : IClassFixture<FakeClockPlatformFactory>
+{
+    [Fact]
+    public async Task The_day_before_one_reminder_sms_and_event_go_out()
+    {
+        var tenant = await factory.CreateTenantAsync(name: "Glow Spa");
+        using var client = tenant.Live();
+        var location = await (await client.PostJsonAsync("/v1/locations", new
+        {
+            name = "Spa", address = new { street = "2 Lake St", city = "Chicago", country = "US" }, timezone = "America/Chicago",
+            hours = new { tuesday = new[] { new { open = "09:00", close = "17:00" } } },
+        })).JsonAsync(HttpStatusCode.Created);
+        var locationId = location.GetProperty("locationId").GetString()!;
+        var provider = await (await client.PostJsonAsync("/v1/calendar/providers", new { locationId, name = "Ida", kind = "staff" })).JsonAsync(HttpStatusCode.Created);
+        await (await client.PostJsonAsync("/v1/calendar/services", new { locationId, name = "Facial", durationMinutes = 45 })).JsonAsync(HttpStatusCode.Created);
+        var day = DateOnly.FromDateTime(factory.Clock.GetUtcNow().UtcDateTime).AddDays(7);
+        while (day.DayOfWeek != DayOfWeek.Tuesday) day = day.AddDays(1);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
+        var local = day.ToDateTime(new TimeOnly(10, 0));
+        var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
+        var booked = await (await client.PostJsonAsync("/v1/calendar/appointments", new
+        {
+            locationId, serviceType = "Facial", start, customerName = "Mo", customerPhone = "+13125550166",
+        })).JsonAsync(HttpStatusCode.Created);
+        var id = booked.GetProperty("appointmentId").GetString();
+
+        var worker = factory.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<CloudFran.Grains.Calendar.AppointmentReminderWorker>().Single();
+        Assert.Equal(0, await worker.RunOnceAsync(CancellationToken.None)); // a week early: nothing
+        factory.Clock.Advance(start - factory.Clock.GetUtcNow() - TimeSpan.FromHours(23));
+        await worker.RunOnceAsync(CancellationToken.None);
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        var thread = await (await client.GetAsync("/v1/sms/messages?phone=%2B13125550166")).JsonAsync(HttpStatusCode.OK);
+        var reminder = Assert.Single(thread.GetProperty("data").EnumerateArray());
+        Assert.StartsWith("Glow Spa: reminder of your Facial on", reminder.GetProperty("body").GetString());
+        Assert.Contains("10:00 AM", reminder.GetProperty("body").GetString());
+        await using var conn = new Npgsql.NpgsqlConnection(factory.ConnectionString);
+        await conn.OpenAsync();
+        await using var events = new Npgsql.NpgsqlCommand("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = 'appointment.reminder'", conn);
+        events.Parameters.AddWithValue("t", tenant.TenantId);
+        Assert.Equal(1L, await events.ExecuteScalarAsync());
+
+        var feed = await (await client.GetAsync($"/v1/calendar/providers/{provider.GetProperty("providerId").GetString()}/feed.ics")).Content.ReadAsStringAsync();
+        Assert.Contains($"UID:{id}@cloudfran", feed);
+        Assert.StartsWith("BEGIN:VCALENDAR\r\n", feed);
+    }
+}

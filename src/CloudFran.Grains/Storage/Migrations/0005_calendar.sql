@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS appointments
     hold_expires_at timestamptz,
     parked          boolean      NOT NULL DEFAULT false,
     parent_appointment_id varchar(40),
+    reminder_sent_at timestamptz,
     cancel_reason   varchar(100),
     cancel_message  varchar(1000),
     created_at      timestamptz  NOT NULL,
@@ -71,3 +72,4 @@ CREATE TABLE IF NOT EXISTS appointments
 CREATE INDEX IF NOT EXISTS ix_appointments_provider ON appointments (tenant_id, env, provider_id, start_at);
 CREATE INDEX IF NOT EXISTS ix_appointments_location ON appointments (tenant_id, env, location_id, start_at);
 CREATE INDEX IF NOT EXISTS ix_appointments_modified ON appointments (tenant_id, env, last_modified);
+CREATE INDEX IF NOT EXISTS ix_appointments_reminder_due ON appointments (start_at) WHERE status = 'booked' AND reminder_sent_at IS NULL;

@@ -1,0 +1,96 @@
+using System.Globalization;
+using CloudFran.Abstractions.Calendar;
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Grains.Background;
+using CloudFran.Grains.Events;
+using CloudFran.Grains.Messaging;
+using CloudFran.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CloudFran.Grains.Calendar;
+
+public sealed class ReminderSignal : WakeSignal;
+
+/// <summary>
+/// The day-before reminder: every minute, booked appointments starting within 24 hours that were not reminded get
+/// an SMS through the messaging backbone (idempotency key per appointment, so a crash between the SMS and the mark
+/// never texts twice; opted-out customers are skipped) and an <c>appointment.reminder</c> event, marked in one
+/// transaction. Runs on every node; rows are claimed with SKIP LOCKED.
+/// </summary>
+public sealed partial class AppointmentReminderWorker(
+    PlatformDb db, IGrainFactory grains, TimeProvider clock, ReminderSignal signal, ILogger<AppointmentReminderWorker> logger)
+    : PollingWorker(signal, logger)
+{
+    public static readonly TimeSpan Lead = TimeSpan.FromHours(24);
+
+    protected override TimeSpan PollInterval => TimeSpan.FromMinutes(1);
+
+    public override async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await db.Source.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var due = new List<(TenantScope Scope, AppointmentView Appointment, string Business, string Zone)>();
+        await using (var select = new NpgsqlCommand(
+            $"""
+            SELECT a.tenant_id, a.env, {string.Join(", ", AppointmentDirectoryGrain.Columns.Split(", ").Select(c => "a." + c))},
+                   t.business_name, coalesce(l.doc->>'timezone', t.timezone) AS zone
+              FROM appointments a
+              JOIN tenants t ON t.tenant_id = a.tenant_id
+              LEFT JOIN locations l ON l.tenant_id = a.tenant_id AND l.env = a.env AND l.location_id = a.location_id
+             WHERE a.status = 'booked' AND a.reminder_sent_at IS NULL AND NOT a.parked
+               AND a.start_at > @now AND a.start_at <= @until
+             ORDER BY a.start_at LIMIT 200
+             FOR UPDATE OF a SKIP LOCKED
+            """, conn, tx))
+        {
+            select.Parameters.AddWithValue("now", now);
+            select.Parameters.AddWithValue("until", now + Lead);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var scope = new TenantScope(reader.GetString(0), reader.GetString(1) == "test" ? DataEnv.Test : DataEnv.Live);
+                due.Add((scope, ReadShifted(reader), reader.GetString(reader.GetOrdinal("business_name")), reader.GetString(reader.GetOrdinal("zone"))));
+            }
+        }
+        foreach (var (scope, appointment, business, zoneId) in due)
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+            var local = TimeZoneInfo.ConvertTime(appointment.Start, zone);
+            var text = $"{business}: reminder of your {appointment.ServiceType} on {local.ToString("dddd MMMM d 'at' h:mm tt", CultureInfo.InvariantCulture)}. Reply STOP to opt out.";
+            try
+            {
+                await grains.GetSmsSender(scope).SendAsync(new SmsSendRequest(appointment.CustomerPhone, text, null,
+                    appointment.LocationId, $"appointment-reminder:{appointment.AppointmentId}"));
+            }
+            catch (CloudFranException e) when (e.Code == MessagingErrors.RecipientOptedOut || e.Status == 400)
+            {
+                LogSkipped(logger, appointment.AppointmentId, e.Code);
+            }
+            await using var mark = new NpgsqlCommand(
+                "UPDATE appointments SET reminder_sent_at = @now WHERE tenant_id = @t AND env = @e AND appointment_id = @id", conn, tx);
+            mark.Parameters.AddWithValue("now", now);
+            mark.Parameters.AddWithValue("t", scope.TenantId);
+            mark.Parameters.AddWithValue("e", scope.EnvName);
+            mark.Parameters.AddWithValue("id", appointment.AppointmentId);
+            await mark.ExecuteNonQueryAsync(ct);
+            await EventOutbox.AppendAsync(conn, tx, scope, "appointment.reminder", appointment, $"appointment.reminder:{appointment.AppointmentId}", ct);
+        }
+        await tx.CommitAsync(ct);
+        return due.Count;
+    }
+
+    /// <summary>Reads the appointment columns that follow tenant_id and env in the row.</summary>
+    private static AppointmentView ReadShifted(NpgsqlDataReader r) => new(
+        r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.Time("start_at"), r.Time("end_at"),
+        r.NullableString("customer_name") ?? "", r.NullableString("customer_phone") ?? "", r.NullableString("customer_email"),
+        r.NullableString("notes"), r.GetInt16(12), false, null, null, r.Time("last_modified"), "booked", false,
+        r.NullableString("parent_appointment_id"), null);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reminder SMS for {AppointmentId} skipped ({Code})")]
+    private static partial void LogSkipped(ILogger logger, string appointmentId, string code);
+}
