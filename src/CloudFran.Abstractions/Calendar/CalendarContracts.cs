@@ -115,6 +115,27 @@ public sealed record AppointmentView(
     [property: Id(17)] string? ParentAppointmentId = null,
     [property: Id(18)] DateTimeOffset? HoldExpiresAt = null);
 
+[GenerateSerializer, Immutable, Alias("cf.AgentBookingRequest")]
+public sealed record AgentBookingRequest(
+    [property: Id(0)] string Request,
+    [property: Id(1)] string? ServiceType,
+    [property: Id(2)] string CustomerName,
+    [property: Id(3)] string Phone,
+    [property: Id(4)] string? Email);
+
+[GenerateSerializer, Immutable, Alias("cf.AgentInterpretation")]
+public sealed record AgentInterpretation(
+    [property: Id(0)] string? ServiceType,
+    [property: Id(1)] DateOnly? Date,
+    [property: Id(2)] TimeOnly? Time,
+    [property: Id(3)] string? PartOfDay);
+
+[GenerateSerializer, Immutable, Alias("cf.AgentBookingResult")]
+public sealed record AgentBookingResult(
+    [property: Id(0)] AppointmentView Appointment,
+    [property: Id(1)] AgentInterpretation Understood,
+    [property: Id(2)] string Message);
+
 /// <summary>A booking a provider's grain is asked to make: times already resolved, buffers included in the block.</summary>
 [GenerateSerializer, Immutable, Alias("cf.BookingDraft")]
 public sealed record BookingDraft(
@@ -147,6 +168,9 @@ public interface ILocationCalendarGrain : IGrainWithStringKey
 
     /// <summary>Reserves a slot for <paramref name="minutes"/> (customer details come at confirmation).</summary>
     Task<AppointmentView> HoldAsync(BookingRequest request, int minutes);
+
+    /// <summary>The appointment agent: understands a natural-language request and books the matching slot.</summary>
+    Task<AgentBookingResult> BookFromTextAsync(AgentBookingRequest request);
 
     /// <summary>Moves an appointment; the new slot is taken in the same statement that frees the old one.</summary>
     Task<AppointmentView> RescheduleAsync(string appointmentId, DateTimeOffset start, string? providerId);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using CloudFran.Abstractions.Calendar;
 using CloudFran.Abstractions.Errors;
@@ -143,6 +144,59 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
 
     public Task<AppointmentView> HoldAsync(BookingRequest request, int minutes) =>
         PlaceAsync(request, request.ProviderId, null, (grain, draft) => grain.HoldAsync(draft, TimeSpan.FromMinutes(minutes)));
+
+    public async Task<AgentBookingResult> BookFromTextAsync(AgentBookingRequest request)
+    {
+        var location = await RequireLocationAsync();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(location.Timezone);
+        var services = await ServicesAsync();
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
+        var intent = BookingLanguage.Parse(request.Request, today, services.Select(s => s.Name));
+        var serviceName = intent.Service ?? request.ServiceType ?? (services.Count == 1 ? services[0].Name : null)
+            ?? throw CloudFranException.Invalid("serviceType", $"Which service? This location offers: {string.Join(", ", services.Select(s => s.Name))}.");
+        var understood = new AgentInterpretation(serviceName, intent.Date, intent.Time,
+            intent.PartOfDay is { } p ? $"{p.From.ToString("HH:mm", CultureInfo.InvariantCulture)}-{p.To.ToString("HH:mm", CultureInfo.InvariantCulture)}" : null);
+        var (_, _, service, providers) = await ContextAsync(serviceName, null);
+        var from = intent.Date ?? today;
+        var to = intent.Date ?? today.AddDays(13);
+        var slots = await ComputeAsync(location, zone, service, providers, from, to);
+        var local = slots.Select(s => (Slot: s, Local: AvailabilityEngine.InZone(s.Start, zone))).ToList();
+        var details = new BookingRequest(service.Name, default, null, request.CustomerName, request.Phone, request.Email,
+            $"Booked by the appointment agent from: \"{request.Request}\"", 3);
+        if (intent.Time is { } time)
+        {
+            var date = intent.Date ?? local.Select(l => DateOnly.FromDateTime(l.Local.DateTime)).FirstOrDefault(d => local.Any(l =>
+                DateOnly.FromDateTime(l.Local.DateTime) == d && TimeOnly.FromDateTime(l.Local.DateTime) == time));
+            var exact = local.FirstOrDefault(l => DateOnly.FromDateTime(l.Local.DateTime) == date && TimeOnly.FromDateTime(l.Local.DateTime) == time);
+            if (exact.Slot is null)
+            {
+                // A specific time was asked for: never book a different one silently.
+                var target = AvailabilityEngine.ToInstant(intent.Date ?? today, time.Hour * 60 + time.Minute, zone) ?? clock.GetUtcNow();
+                var alternatives = local.OrderBy(l => (l.Slot.Start - target).Duration()).Take(5).OrderBy(l => l.Slot.Start)
+                    .Select(l => new AlternativeSlot(l.Local, AvailabilityEngine.InZone(l.Slot.End, zone), l.Slot.ProviderId)).ToList();
+                throw new CloudFranException(409, CalendarErrors.SlotUnavailable, $"{service.Name} is not available at {time.ToString("HH:mm", CultureInfo.InvariantCulture)} on {(intent.Date ?? today).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.",
+                    [new FieldError("request", "The requested time is not free.")], alternatives);
+            }
+            var booked = await BookAsync(details with { Start = exact.Slot.Start });
+            return new AgentBookingResult(booked, understood, $"Booked {service.Name} on {exact.Local:dddd MMMM d} at {exact.Local:h:mm tt}.");
+        }
+        var candidates = local.Where(l => intent.PartOfDay is not { } p
+            || (TimeOnly.FromDateTime(l.Local.DateTime) >= p.From && TimeOnly.FromDateTime(l.Local.DateTime) < p.To)).ToList();
+        foreach (var candidate in candidates.Take(10))
+        {
+            try
+            {
+                var booked = await BookAsync(details with { Start = candidate.Slot.Start });
+                return new AgentBookingResult(booked, understood, $"Booked {service.Name} on {candidate.Local:dddd MMMM d} at {candidate.Local:h:mm tt}.");
+            }
+            catch (CloudFranException e) when (e.Code == CalendarErrors.SlotUnavailable)
+            {
+                // Taken meanwhile: the next one.
+            }
+        }
+        throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "Nothing matching that request is free.",
+            [new FieldError("request", "No free slot matches.")], []);
+    }
 
     public async Task<AppointmentView> RescheduleAsync(string appointmentId, DateTimeOffset start, string? providerId)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using CloudFran.Abstractions.Calendar;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Locations;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Web.Infrastructure;
@@ -23,6 +24,8 @@ public sealed record ConfirmHoldRequest(string? CustomerName, string? CustomerPh
     int? BookingMethod, string? ParentAppointmentId);
 
 public sealed record RescheduleRequest(DateTimeOffset? Start, string? ProviderId);
+
+public sealed record AgentAppointmentRequest(string? CustomerName, string? Phone, string? Email, string? Request, string? ServiceType, string? LocationId);
 
 /// <summary>Calendar: providers, services, availability and appointments (booked through the provider's grain).</summary>
 public static class CalendarApi
@@ -204,6 +207,30 @@ public static class CalendarApi
                 return Results.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
             })
             .WithName("ProviderFeed").WithSummary("The provider's booked appointments (last 7 to next 90 days) as an iCalendar feed.");
+
+        routes.MapPost("/v1/agents/appointments", async Task<Created<AgentBookingResult>> (AgentAppointmentRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                new Check()
+                    .Required("customerName", body.CustomerName, 200)
+                    .Required("phone", body.Phone, 20).Phone("phone", body.Phone)
+                    .Email("email", body.Email)
+                    .Required("request", body.Request, 4000)
+                    .Text("serviceType", body.ServiceType, 100)
+                    .ThrowIfInvalid();
+                var scope = http.Caller().Scope;
+                var locationId = body.LocationId;
+                if (locationId is null)
+                {
+                    var active = await grains.GetLocationDirectory(scope).ListAsync(new Abstractions.Locations.LocationQuery("active", null, 1, 2));
+                    locationId = active.Total == 1 ? active.Data[0].LocationId
+                        : throw CloudFranException.Invalid("locationId", "locationId is required when the tenant has several locations.");
+                }
+                var result = await Calendar(grains, http, locationId).BookFromTextAsync(new AgentBookingRequest(body.Request!, body.ServiceType,
+                    body.CustomerName!.Trim(), body.Phone!, body.Email));
+                return TypedResults.Created($"/v1/calendar/appointments/{result.Appointment.AppointmentId}", result);
+            })
+            .WithTags("AI agents").RequireTenant(Role.Agent)
+            .WithName("AppointmentAgent").WithSummary("Book from natural language (\"Haircut next Tuesday at 2pm\", Spanish too); never invents a slot availability did not return.");
 
         return group;
     }
