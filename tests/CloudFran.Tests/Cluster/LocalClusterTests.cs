@@ -102,6 +102,21 @@ public sealed class LocalClusterTests : IAsyncLifetime
         Assert.Equal(24, burst.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.Equal(36, burst.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
 
+        // Bookings raced through both nodes: one appointment per slot, whichever node a request hits.
+        await (await admin1.PatchAsJsonAsync($"/v1/admin/tenants/{tenantId}", new { customQuotas = new { requestsPerMinute = 100_000, monthlyCalls = 0 } }))
+            .JsonAsync(HttpStatusCode.OK);
+        var open = new[] { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" }
+            .ToDictionary(d => d, _ => new[] { new { open = "09:00", close = "17:00" } });
+        await (await n1.PatchAsJsonAsync($"/v1/locations/{id}", new { hours = open, timezone = "UTC" })).JsonAsync(HttpStatusCode.OK);
+        await (await n1.PostAsJsonAsync("/v1/calendar/providers", new { locationId = id, name = "Chair", kind = "chair" })).JsonAsync(HttpStatusCode.Created);
+        await (await n2.PostAsJsonAsync("/v1/calendar/services", new { locationId = id, name = "Cut", durationMinutes = 60 })).JsonAsync(HttpStatusCode.Created);
+        var day = DateTime.UtcNow.Date.AddDays(3);
+        var starts = Enumerable.Range(9, 8).Select(h => new DateTimeOffset(day.AddHours(h), TimeSpan.Zero)).ToList();
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 80).Select(i => (i % 2 == 0 ? n1 : n2).PostAsJsonAsync("/v1/calendar/appointments",
+            new { locationId = id, serviceType = "Cut", start = starts[i % 8], customerName = "Race", customerPhone = "+17755550100" })));
+        Assert.Equal(8, attempts.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(72, attempts.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+
         // Graceful stop: both silos leave the membership table as Dead (6), not as suspects.
         var (code, output) = await Repo.RunAsync("deploy/local-cluster.sh", ["stop", "--dir", _dir], Environment, TimeSpan.FromMinutes(2));
         Assert.True(code == 0, output);
