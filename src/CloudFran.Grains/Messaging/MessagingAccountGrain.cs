@@ -10,7 +10,7 @@ using Npgsql;
 namespace CloudFran.Grains.Messaging;
 
 /// <summary>See <see cref="IMessagingAccountGrain"/>: configuration rows plus the thread and audit queries.</summary>
-public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider clock) : Grain, IMessagingAccountGrain
+public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider clock, SenderAccountCache senders) : Grain, IMessagingAccountGrain
 {
     private TenantScope Scope => MessagingKeys.ScopeOfKey(this.GetPrimaryKeyString());
 
@@ -36,6 +36,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
             ("t", scope.TenantId), ("e", scope.EnvName), ("sid", input.AccountSid), ("user", input.ApiKeySid ?? input.AccountSid),
             ("secret", input.ApiKeySecret ?? input.AuthToken), ("token", input.AuthToken), ("mg", input.MessagingServiceSid),
             ("now", clock.GetUtcNow()));
+        senders.Invalidate(scope);
         return await GetTwilioAsync();
     }
 
@@ -72,6 +73,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
             """,
             ReadNumber, ("p", phoneNumber), ("id", Ids.New("num")), ("t", scope.TenantId), ("e", scope.EnvName),
             ("l", locationId), ("now", clock.GetUtcNow()));
+        senders.Invalidate(scope);
         // Whose number it is stays private: the same answer whether this or another tenant holds it.
         return rows.Count == 1 ? rows[0] : throw CloudFranException.Conflict("This phone number is already registered.");
     }
@@ -93,6 +95,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
         {
             throw CloudFranException.NotFound("Phone number");
         }
+        senders.Invalidate(scope);
     }
 
     public async Task<PagedList<ThreadMessage>> ListThreadAsync(string? phone, int page, int pageSize)

@@ -32,6 +32,7 @@ public static class MessagingSetup
         services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
         services.AddSingleton<SmsDispatchSignal>();
+        services.AddSingleton<SenderAccountCache>();
         services.AddSingleton<WebhookDispatchSignal>();
         services.AddHostedService<SmsDispatcher>();
         services.AddHostedService<WebhookDispatcher>();

@@ -16,6 +16,7 @@ public sealed partial class SmsRecipientGrain(
     PlatformDb db,
     TimeProvider clock,
     TwilioClient twilio,
+    SenderAccountCache senders,
     IOptions<MessagingOptions> options,
     ILogger<SmsRecipientGrain> logger) : Grain, ISmsRecipientGrain
 {
@@ -48,21 +49,13 @@ public sealed partial class SmsRecipientGrain(
             return;
         }
 
-        var account = await db.QuerySingleAsync(
-            "SELECT account_sid, auth_user, auth_secret, messaging_service_sid FROM tenant_twilio WHERE tenant_id = @t AND env = @e",
-            r => new TwilioAccount(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3)),
-            ("t", _scope.TenantId), ("e", _scope.EnvName));
-        if (account is null)
+        var sender = await senders.GetAsync(_scope);
+        if (sender.Account is not { } account)
         {
             await FinishAsync(messageId, SmsStatus.Failed, "TWILIO_NOT_CONFIGURED", "The tenant has no Twilio account (PUT /v1/tenant/twilio).");
             return;
         }
-        var from = await db.ScalarAsync<string>(
-            """
-            SELECT phone_number FROM phone_numbers WHERE tenant_id = @t AND env = @e
-             ORDER BY (location_id IS NOT DISTINCT FROM @loc::text) DESC, created_at LIMIT 1
-            """,
-            ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", message.LocationId));
+        var from = sender.FromFor(message.LocationId);
         if (from is null && account.MessagingServiceSid is null)
         {
             await FinishAsync(messageId, SmsStatus.Failed, "NO_SENDER_NUMBER", "The tenant has no phone number to send from.");
