@@ -1,4 +1,5 @@
 using CloudFran.Grains.Messaging;
+using CloudFran.Grains.Voice;
 using CloudFran.Host;
 using CloudFran.Host.Database;
 using CloudFran.Web;
@@ -19,6 +20,7 @@ builder.AddPlatformObservability();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
 builder.Services.AddMessaging(builder.Configuration);
+builder.Services.AddVoice(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();

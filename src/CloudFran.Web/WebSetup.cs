@@ -24,6 +24,9 @@ public static class WebSetup
         });
         // Binding failures become exceptions so the error middleware can answer with the envelope.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<Voice.VoiceDashboardRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Voice.VoiceDashboardRelay>());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<PlatformOpenApi>().AddOperationTransformer<PlatformOpenApi>());
         return builder;
     }
@@ -32,6 +35,7 @@ public static class WebSetup
     public static WebApplication UseCloudFranWeb(this WebApplication app)
     {
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseWebSockets();
         app.UseRouting();
         app.UseMiddleware<ApiKeyAuthMiddleware>();
         return app;
@@ -48,6 +52,7 @@ public static class WebSetup
         routes.MapTwilioWebhooksApi();
         routes.MapWebhooksApi();
         routes.MapCalendarApi();
+        routes.MapVoiceApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

@@ -124,6 +124,9 @@ public interface ITwilioRoutingGrain : IGrainWithStringKey
 
     /// <summary>The tenant of an outbound message, for its status callback, or null.</summary>
     Task<TwilioRoute?> ForMessageAsync(string messageId);
+
+    /// <summary>The tenant of a voice call, for callbacks that carry no To (recordings), or null.</summary>
+    Task<TwilioRoute?> ForCallAsync(string callSid);
 }
 
 public static class MessagingKeys

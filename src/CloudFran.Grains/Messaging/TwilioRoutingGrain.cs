@@ -29,6 +29,15 @@ public sealed class TwilioRoutingGrain(PlatformDb db) : Grain, ITwilioRoutingGra
             """,
             Read, ("m", messageId));
 
+    public Task<TwilioRoute?> ForCallAsync(string callSid) =>
+        db.QuerySingleAsync(
+            """
+            SELECT c.tenant_id, c.env, t.webhook_token, c.location_id FROM voice_calls c
+              JOIN tenant_twilio t ON t.tenant_id = c.tenant_id AND t.env = c.env
+             WHERE c.call_sid = @c
+            """,
+            Read, ("c", callSid));
+
     private static TwilioRoute Read(NpgsqlDataReader r) =>
         new(new TenantScope(r.GetString(0), r.GetString(1) == "test" ? DataEnv.Test : DataEnv.Live), r.GetString(2),
             r.NullableString("location_id"));

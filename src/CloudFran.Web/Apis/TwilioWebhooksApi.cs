@@ -77,7 +77,7 @@ public static class TwilioWebhooksApi
         return group;
     }
 
-    private static async Task<List<KeyValuePair<string, string>>> ReadFormAsync(HttpContext http)
+    internal static async Task<List<KeyValuePair<string, string>>> ReadFormAsync(HttpContext http)
     {
         if (!http.Request.HasFormContentType)
         {
@@ -87,10 +87,10 @@ public static class TwilioWebhooksApi
         return form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? ""))).ToList();
     }
 
-    private static string? Field(List<KeyValuePair<string, string>> form, string name) =>
+    internal static string? Field(List<KeyValuePair<string, string>> form, string name) =>
         form.FirstOrDefault(p => p.Key == name).Value is { Length: > 0 } value ? value : null;
 
-    private static void Verify(HttpContext http, List<KeyValuePair<string, string>> form, string token, MessagingOptions options)
+    internal static void Verify(HttpContext http, List<KeyValuePair<string, string>> form, string token, MessagingOptions options)
     {
         var baseUrl = options.PublicBaseUrl is { Length: > 0 } configured
             ? configured.TrimEnd('/')

@@ -85,6 +85,13 @@ public sealed class TwilioClient(HttpClient http, IOptions<TwilioOptions> option
         return PostAsync<TwilioCall>(account, $"Accounts/{account.AccountSid}/Calls/{Uri.EscapeDataString(callSid)}.json", form, ct);
     }
 
+    /// <summary>Starts recording a live call; Twilio posts RecordingSid/RecordingUrl/RecordingStatus to the callback.</summary>
+    public Task<TwilioCall> StartRecordingAsync(TwilioAccount account, string callSid, string statusCallback, CancellationToken ct = default)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("RecordingStatusCallback", statusCallback), new("RecordingStatusCallbackEvent", "completed") };
+        return PostAsync<TwilioCall>(account, $"Accounts/{account.AccountSid}/Calls/{Uri.EscapeDataString(callSid)}/Recordings.json", form, ct);
+    }
+
     private async Task<T> PostAsync<T>(TwilioAccount account, string path, List<KeyValuePair<string, string>> form,
         CancellationToken ct)
     {
