@@ -35,7 +35,9 @@ public sealed class VoiceCallHub(IGrainFactory grains, PlatformDb db, TimeProvid
         }
         else if (token is not null && ApiKeySecrets.IsWellFormed(token))
         {
-            var decision = await grains.GetApiKeyGrain(ApiKeySecrets.Hash(token)).AuthorizeAsync(new AuthRequest(false, null, Role.Viewer));
+            // As on every tenant route: the key's tenant must be named (X-Tenant-Id header, or tenantId in the URL for browsers).
+            var named = http!.Request.Headers["X-Tenant-Id"].ToString() is { Length: > 0 } header ? header : http.Request.Query["tenantId"].ToString();
+            var decision = await grains.GetApiKeyGrain(ApiKeySecrets.Hash(token)).AuthorizeAsync(new AuthRequest(false, named, Role.Viewer));
             if (decision.Outcome == AuthOutcome.Ok && decision.TenantId is not null)
             {
                 scope = new TenantScope(decision.TenantId, decision.KeyType.Env());
