@@ -189,7 +189,7 @@ public sealed partial class CallSessionGrain(
         }
         // Slow engine (LLM): keep the caller engaged and let Twilio poll, far inside its 15 s limit.
         _slowTurn = turn;
-        _slowTurnNumber = _state.Turn + 1;
+        _slowTurnNumber = _state.Turn; // counted when the turn began
         var finished = await Task.WhenAny(turn, Task.Delay(TimeSpan.FromSeconds(2.5)));
         if (finished == turn)
         {

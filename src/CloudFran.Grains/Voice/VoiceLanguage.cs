@@ -67,6 +67,9 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
             "have someone call", "have them call", "dejar un mensaje", "un mensaje", "recado", "diganle", "digale", "que me llamen", "que me devuelvan"]),
         (VoiceIntents.Goodbye, 3, ["bye", "goodbye", "that's all", "thats all", "that is all", "nothing else", "that's it", "thats it", "have a good",
             "hang up", "adios", "hasta luego", "eso es todo", "nada mas", "es todo", "chao"]),
+        // A price question names a service or item but asks about it.
+        (VoiceIntents.AskQuestion, 3, ["how much", "price", "prices", "cost", "charge", "cuanto cuesta", "cuanto cuestan", "cuanto es", "precio",
+            "precios", "cobran"]),
         (VoiceIntents.MakeReservation, 2, ["reservation", "appointment", "book", "schedule", "reserve", "cita", "reservar", "reservacion", "agendar"]),
         (VoiceIntents.PlaceOrder, 2, ["order", "pedido", "pedir", "ordenar"]),
         (VoiceIntents.AskQuestion, 1, ["what time", "hours", "open", "close", "closing", "where", "address", "located", "how much", "price", "cost",
@@ -179,7 +182,7 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
     }
 
     private static bool Contains(string text, string phrase) =>
-        phrase.Length > 0 && Regex.IsMatch(text, $@"(?<![a-z0-9']){Regex.Escape(phrase)}(?![a-z0-9'])");
+        phrase.Length > 0 && Regex.IsMatch(text, $@"(?<![a-z0-9']){Regex.Escape(phrase)}(?:s|es|ing|ed)?(?![a-z0-9'])");
 
     /// <summary>Spanish when its marker words clearly outnumber English ones (or Spanish-only characters appear).</summary>
     public static string DetectLanguage(string original, string normalized, string? hint)
