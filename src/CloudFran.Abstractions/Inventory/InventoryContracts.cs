@@ -367,6 +367,9 @@ public interface IInventoryDirectoryGrain : IGrainWithStringKey
     Task<PricingResult> OptimizePricingAsync(PricingRequest request);
     Task<AssistantAnswer> AskAsync(AssistantRequest request);
     Task<ImportBatchResult> ImportBatchAsync(ImportBatch batch);
+
+    /// <summary>Items after <paramref name="afterItemId"/> in id order (keyset paging for streamed exports).</summary>
+    Task<IReadOnlyList<ItemView>> ExportPageAsync(string? locationId, string? afterItemId, int limit);
 }
 
 public static class InventoryGrainFactoryExtensions

@@ -169,6 +169,19 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
 
     public Task<ImportBatchResult> ImportBatchAsync(ImportBatch batch) => new InventoryImporter(db, clock, grains, Scope).ApplyAsync(batch);
 
+    public async Task<IReadOnlyList<ItemView>> ExportPageAsync(string? locationId, string? afterItemId, int limit)
+    {
+        var scope = Scope;
+        var items = await db.QueryAsync(
+            $"""
+            SELECT {InventoryRows.ItemColumns} FROM inventory_items i
+             WHERE i.tenant_id = @t AND i.env = @e AND i.deleted_at IS NULL AND (@after::text IS NULL OR i.item_id > @after::text)
+             ORDER BY i.item_id LIMIT @limit
+            """, r => InventoryRows.ReadItem(r), ("t", scope.TenantId), ("e", scope.EnvName), ("after", afterItemId), ("limit", limit));
+        var stock = await StockOfAsync(scope, items.Select(i => i.ItemId).ToArray(), locationId);
+        return items.Select(i => i.View(stock.GetValueOrDefault(i.ItemId) ?? [], locationId)).ToList();
+    }
+
     private async Task RequireItemAsync(TenantScope scope, string itemId)
     {
         var found = await db.ScalarAsync<string>(
