@@ -300,7 +300,9 @@ public sealed class InventoryPlanner(PlatformDb db, TimeProvider clock, TenantSc
 
     private static AssistantAnswer Answer(string intent, string text, IReadOnlyList<string> lines) => new(intent, text, lines, "offline");
 
-    private static bool Has(string q, params string[] phrases) => phrases.Any(p => q.Contains(p, StringComparison.Ordinal));
+    /// <summary>True when a phrase occurs at the start of a word ("low" does not match "slow"; "sell" matches "sellers").</summary>
+    private static bool Has(string q, params string[] phrases) =>
+        phrases.Any(p => System.Text.RegularExpressions.Regex.IsMatch(q, $"(?<![a-z0-9]){System.Text.RegularExpressions.Regex.Escape(p)}"));
 
     private static string Fmt(decimal value) => value.ToString("0.###", Inv);
 }

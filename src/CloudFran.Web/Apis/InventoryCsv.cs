@@ -92,7 +92,8 @@ public static class InventoryCsv
             MultipartSection? section;
             while ((section = await ReadSectionAsync(reader, http.RequestAborted)) is not null)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }
