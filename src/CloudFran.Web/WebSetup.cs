@@ -53,6 +53,7 @@ public static class WebSetup
         routes.MapWebhooksApi();
         routes.MapCalendarApi();
         routes.MapVoiceApi();
+        routes.MapInventoryApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

@@ -21,7 +21,9 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = requestId });
         try
         {
-            if (http.Request.ContentLength > MaxBodyBytes)
+            // File uploads (multipart) are limited by their endpoint, which raises Kestrel's per-request limit itself.
+            if (http.Request.ContentLength > MaxBodyBytes
+                && !(http.Request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) ?? false))
             {
                 await Errors.WriteAsync(http, 400, ErrorCodes.InvalidInput,
                     $"The request body exceeds {MaxBodyBytes / 1024} KB.");
