@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CloudFran.Grains.Text;
 
 namespace CloudFran.Grains.Calendar;
 
@@ -31,16 +32,16 @@ public static partial class BookingLanguage
     {
         var t = Normalize(text);
         var service = services.OrderByDescending(s => s.Length)
-            .FirstOrDefault(s => Regex.IsMatch(t, $@"\b{Regex.Escape(Normalize(s))}\b"));
+            .FirstOrDefault(s => TextPatterns.IsMatch(t, $@"\b{Regex.Escape(Normalize(s))}\b"));
         var part = PartOfDay(t);
         return new BookingIntent(ParseDate(t, today), ParseTime(t, part), part, service);
     }
 
     private static DateOnly? ParseDate(string t, DateOnly today)
     {
-        if (Regex.IsMatch(t, @"\bpasado manana\b") || t.Contains("day after tomorrow", StringComparison.Ordinal)) return today.AddDays(2);
-        if (Regex.IsMatch(t, @"\b(tomorrow|manana)\b") && !Regex.IsMatch(t, @"\b(por|de|en) la manana\b")) return today.AddDays(1);
-        if (Regex.IsMatch(t, @"\b(today|hoy|tonight|esta noche)\b")) return today;
+        if (TextPatterns.IsMatch(t, @"\bpasado manana\b") || t.Contains("day after tomorrow", StringComparison.Ordinal)) return today.AddDays(2);
+        if (TextPatterns.IsMatch(t, @"\b(tomorrow|manana)\b") && !TextPatterns.IsMatch(t, @"\b(por|de|en) la manana\b")) return today.AddDays(1);
+        if (TextPatterns.IsMatch(t, @"\b(today|hoy|tonight|esta noche)\b")) return today;
         if (IsoDate().Match(t) is { Success: true } iso
             && DateOnly.TryParseExact(iso.Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var isoDate))
         {
@@ -48,8 +49,8 @@ public static partial class BookingLanguage
         }
         for (var m = 0; m < 12; m++)
         {
-            var en = Regex.Match(t, $@"\b{Months[m]} (\d{{1,2}})(st|nd|rd|th)?\b");
-            var es = Regex.Match(t, $@"\b(\d{{1,2}}) de {Meses[m]}\b");
+            var en = TextPatterns.Match(t, $@"\b{Months[m]} (\d{{1,2}})(st|nd|rd|th)?\b");
+            var es = TextPatterns.Match(t, $@"\b(\d{{1,2}}) de {Meses[m]}\b");
             var dayNumber = en.Success ? int.Parse(en.Groups[1].Value, CultureInfo.InvariantCulture)
                 : es.Success ? int.Parse(es.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
             if (dayNumber is >= 1 and <= 31 && dayNumber <= DateTime.DaysInMonth(today.Year, m + 1))
@@ -70,7 +71,7 @@ public static partial class BookingLanguage
         }
         foreach (var (word, dayOfWeek) in Weekdays)
         {
-            if (!Regex.IsMatch(t, $@"\b{word}\b"))
+            if (!TextPatterns.IsMatch(t, $@"\b{word}\b"))
             {
                 continue;
             }
@@ -87,7 +88,7 @@ public static partial class BookingLanguage
 
     private static TimeOnly? ParseTime(string t, (TimeOnly From, TimeOnly To)? part)
     {
-        if (Regex.IsMatch(t, @"\b(noon|mediodia)\b")) return new TimeOnly(12, 0);
+        if (TextPatterns.IsMatch(t, @"\b(noon|mediodia)\b")) return new TimeOnly(12, 0);
         if (HalfPast().Match(t) is { Success: true } half)
         {
             return Clock(int.Parse(half.Groups[1].Value, CultureInfo.InvariantCulture), 30, null, part);
@@ -129,9 +130,9 @@ public static partial class BookingLanguage
     }
 
     private static (TimeOnly, TimeOnly)? PartOfDay(string t) =>
-        Regex.IsMatch(t, @"\b(morning|(por|de|en) la manana)\b") ? (new TimeOnly(8, 0), new TimeOnly(12, 0))
-        : Regex.IsMatch(t, @"\b(afternoon|(por|de|en) la tarde)\b") ? (new TimeOnly(12, 0), new TimeOnly(17, 0))
-        : Regex.IsMatch(t, @"\b(evening|tonight|(por|de|en) la noche|esta noche)\b") ? (new TimeOnly(17, 0), new TimeOnly(22, 0))
+        TextPatterns.IsMatch(t, @"\b(morning|(por|de|en) la manana)\b") ? (new TimeOnly(8, 0), new TimeOnly(12, 0))
+        : TextPatterns.IsMatch(t, @"\b(afternoon|(por|de|en) la tarde)\b") ? (new TimeOnly(12, 0), new TimeOnly(17, 0))
+        : TextPatterns.IsMatch(t, @"\b(evening|tonight|(por|de|en) la noche|esta noche)\b") ? (new TimeOnly(17, 0), new TimeOnly(22, 0))
         : null;
 
     /// <summary>Lower case, accents removed, punctuation other than ':' '/' '-' '.' turned into spaces.</summary>
@@ -140,7 +141,7 @@ public static partial class BookingLanguage
         var decomposed = text.ToLowerInvariant().Normalize(System.Text.NormalizationForm.FormD);
         var chars = decomposed.Where(c => CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
             .Select(c => char.IsLetterOrDigit(c) || c is ':' or '/' or '-' or '.' ? c : ' ');
-        return Regex.Replace(new string(chars.ToArray()), @"\s+", " ").Trim();
+        return TextPatterns.Replace(new string(chars.ToArray()), @"\s+", " ").Trim();
     }
 
     [GeneratedRegex(@"\b(\d{4}-\d{2}-\d{2})\b")] private static partial Regex IsoDate();

@@ -9,9 +9,26 @@ namespace CloudFran.Grains.Messaging;
 /// <summary>See <see cref="ITwilioRoutingGrain"/>; stateless, one lookup each.</summary>
 // Stateless: calls may interleave, so one worker overlaps many database round-trips.
 [StatelessWorker, Reentrant]
-public sealed class TwilioRoutingGrain(PlatformDb db) : Grain, ITwilioRoutingGrain
+public sealed class TwilioRoutingGrain(PlatformDb db, TimeProvider clock) : Grain, ITwilioRoutingGrain
 {
-    public Task<TwilioRoute?> ForNumberAsync(string toNumber) =>
+    // Every voice turn is routed by its To number: remember answers briefly (a removed number stops routing within 10 s).
+    private static readonly TimeSpan NumberTtl = TimeSpan.FromSeconds(10);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TwilioRoute? Route, DateTimeOffset At)> _numbers = new();
+
+    public async Task<TwilioRoute?> ForNumberAsync(string toNumber)
+    {
+        var now = clock.GetUtcNow();
+        if (_numbers.TryGetValue(toNumber, out var hit) && now - hit.At < NumberTtl && hit.Route is not null)
+        {
+            return hit.Route;
+        }
+        var route = await LookupNumberAsync(toNumber);
+        if (_numbers.Count > 50_000) _numbers.Clear();
+        _numbers[toNumber] = (route, now);
+        return route;
+    }
+
+    private Task<TwilioRoute?> LookupNumberAsync(string toNumber) =>
         db.QuerySingleAsync(
             """
             SELECT p.tenant_id, p.env, t.webhook_token, p.location_id FROM phone_numbers p

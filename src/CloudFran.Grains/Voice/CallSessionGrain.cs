@@ -712,7 +712,7 @@ public sealed partial class CallSessionGrain(
     private string Answer(string text)
     {
         var t = Calendar.BookingLanguage.Normalize(text);
-        bool Has(params string[] words) => words.Any(w => System.Text.RegularExpressions.Regex.IsMatch(t, $@"\b{System.Text.RegularExpressions.Regex.Escape(w)}\b"));
+        bool Has(params string[] words) => words.Any(w => Text.TextPatterns.IsMatch(t, $@"\b{System.Text.RegularExpressions.Regex.Escape(w)}\b"));
 
         var faq = BestFaq(t);
         if (faq is not null)
@@ -804,7 +804,7 @@ public sealed partial class CallSessionGrain(
 
     private static string? MessageContent(string text)
     {
-        var m = System.Text.RegularExpressions.Regex.Match(text,
+        var m = Text.TextPatterns.Match(text,
             @"\b(?:tell (?:them|him|her|the \w+)|let (?:them|him|her|the \w+) know|message (?:for \w+ )?(?:saying|that)|d[ií]ganle|d[ií]gale|que sepan)\s+(?:that\s+|que\s+)?(?<body>.{3,})$",
             System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         return m.Success ? m.Groups["body"].Value.Trim() : null;
@@ -1058,7 +1058,7 @@ public sealed partial class CallSessionGrain(
 
     private static int? FirstNumber(string text)
     {
-        var m = System.Text.RegularExpressions.Regex.Match(OfflineConversationEngine.DigitsText(text), @"\b(\d{1,2})\b");
+        var m = Text.TextPatterns.Match(OfflineConversationEngine.DigitsText(text), @"\b(\d{1,2})\b");
         return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CloudFran.Grains.Text;
 using CloudFran.Abstractions.Voice;
 using CloudFran.Grains.Calendar;
 
@@ -182,7 +183,7 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
     }
 
     private static bool Contains(string text, string phrase) =>
-        phrase.Length > 0 && Regex.IsMatch(text, $@"(?<![a-z0-9']){Regex.Escape(phrase)}(?:s|es|ing|ed)?(?![a-z0-9'])");
+        phrase.Length > 0 && TextPatterns.IsMatch(text, $@"(?<![a-z0-9']){Regex.Escape(phrase)}(?:s|es|ing|ed)?(?![a-z0-9'])");
 
     /// <summary>Spanish when its marker words clearly outnumber English ones (or Spanish-only characters appear).</summary>
     public static string DetectLanguage(string original, string normalized, string? hint)
@@ -202,14 +203,14 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
     {
         foreach (var (word, value) in NumberWords)
         {
-            t = Regex.Replace(t, $@"\b{word}\b", value.ToString(CultureInfo.InvariantCulture));
+            t = TextPatterns.Replace(t, $@"\b{word}\b", value.ToString(CultureInfo.InvariantCulture));
         }
         // "7 30 pm" / "7 30" after a time cue → "7:30"; "7 o'clock" → "7".
-        t = Regex.Replace(t, @"\b(\d{1,2}) (15|30|45)\b", "$1:$2");
-        t = Regex.Replace(t, @"\b(\d{1,2}) o ?clock\b", "$1");
-        t = Regex.Replace(t, @"\b(\d{1,2}) y media\b", "$1:30");
-        t = Regex.Replace(t, @"\bquarter past (\d{1,2})\b", "$1:15");
-        t = Regex.Replace(t, @"\b(\d{1,2}) y cuarto\b", "$1:15");
+        t = TextPatterns.Replace(t, @"\b(\d{1,2}) (15|30|45)\b", "$1:$2");
+        t = TextPatterns.Replace(t, @"\b(\d{1,2}) o ?clock\b", "$1");
+        t = TextPatterns.Replace(t, @"\b(\d{1,2}) y media\b", "$1:30");
+        t = TextPatterns.Replace(t, @"\bquarter past (\d{1,2})\b", "$1:15");
+        t = TextPatterns.Replace(t, @"\b(\d{1,2}) y cuarto\b", "$1:15");
         return t;
     }
 
@@ -278,7 +279,7 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
     /// <summary>An answer to "what name?": one to three words, no digits, not a yes/no.</summary>
     private static string? LooksLikeBareName(string original)
     {
-        var cleaned = Regex.Replace(original, @"^(it's|it is|its|es|soy|i'm|sure|yes|si)[, ]+", "", RegexOptions.IgnoreCase).Trim(' ', '.', ',', '!');
+        var cleaned = TextPatterns.Replace(original, @"^(it's|it is|its|es|soy|i'm|sure|yes|si)[, ]+", "", RegexOptions.IgnoreCase).Trim(' ', '.', ',', '!');
         var words = cleaned.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (words.Length is 0 or > 3 || words.Any(w => w.Any(c => !char.IsLetter(c) && c is not '\'' and not '-')))
         {
@@ -304,7 +305,7 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
         foreach (var (item, alias) in candidates)
         {
             var pattern = $@"(?:(?<q>\d{{1,2}}|a|an|un|una|unos|unas)\s+(?:(?:large|small|medium|regular|grande|chica|mediana|order of|orders of|orden de|ordenes de)\s+)*)?(?<!\w){Regex.Escape(alias)}(?:e?s)?(?!\w)";
-            foreach (Match m in Regex.Matches(t, pattern))
+            foreach (Match m in TextPatterns.Matches(t, pattern))
             {
                 if (taken.Any(r => m.Index < r.End && r.Start < m.Index + m.Length))
                 {
