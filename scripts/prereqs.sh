@@ -22,3 +22,13 @@ if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
   echo "error: running as root needs the 'postgres' system user (apt-get install postgresql creates it)" >&2
   exit 1
 fi
+
+# The test suite drives the voice dashboard in a real headless browser: Debian's Chromium.
+if [ "${CLOUDFRAN_NEEDS_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "Chromium not found; installing it with apt-get (browser tests)" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium >/dev/null
+fi

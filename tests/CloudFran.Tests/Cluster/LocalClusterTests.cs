@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using CloudFran.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using Xunit;
 
@@ -117,6 +118,9 @@ public sealed class LocalClusterTests : IAsyncLifetime
         Assert.Equal(8, attempts.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(72, attempts.Count(r => r.StatusCode == HttpStatusCode.Conflict));
 
+        // The voice dashboard: a hub client and a real browser on node 1 see a call that node 2 handles.
+        await VoiceDashboardAcrossNodesAsync(n1, tenantId, key, id!);
+
         // Graceful stop: both silos leave the membership table as Dead (6), not as suspects.
         var (code, output) = await Repo.RunAsync("deploy/local-cluster.sh", ["stop", "--dir", _dir], Environment, TimeSpan.FromMinutes(2));
         Assert.True(code == 0, output);
@@ -134,5 +138,65 @@ public sealed class LocalClusterTests : IAsyncLifetime
         }
         Assert.Equal(2, statuses.Count);
         Assert.All(statuses, s => Assert.Equal(6, s));
+    }
+
+    private async Task VoiceDashboardAcrossNodesAsync(HttpClient n1, string tenantId, string key, string locationId)
+    {
+        const string token = "0123456789abcdef0123456789abcdef";
+        await (await n1.PutAsJsonAsync("/v1/tenant/twilio", new { accountSid = "AC" + new string('c', 32), authToken = token })).JsonAsync(HttpStatusCode.OK);
+        var number = "+1775555" + Random.Shared.Next(0, 10_000).ToString("D4");
+        await (await n1.PostAsJsonAsync("/v1/tenant/phone-numbers", new { phoneNumber = number, locationId })).JsonAsync(HttpStatusCode.Created);
+        await (await n1.PutAsJsonAsync($"/v1/voice/locations/{locationId}/settings", new { businessName = "Cluster Cuts", industry = "salon" }))
+            .JsonAsync(HttpStatusCode.OK);
+        var dashboardToken = (await (await n1.PostAsJsonAsync("/v1/voice/dashboard-token", new { })).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("token").GetString()!;
+
+        var node1 = $"http://127.0.0.1:{_httpBase}";
+        var events = new System.Collections.Concurrent.ConcurrentQueue<(string Name, string CallSid)>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(node1 + "/voicecallhub", o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(key);
+                o.Headers["X-Tenant-Id"] = tenantId;
+            })
+            .Build();
+        foreach (var name in new[] { "CallStarted", "CallUpdated", "CallEnded" })
+        {
+            hub.On<System.Text.Json.JsonElement>(name,
+                e => events.Enqueue((name, e.GetProperty("callSid").GetString()!)));
+        }
+        await hub.StartAsync();
+        await hub.InvokeAsync("JoinTenantGroup", tenantId);
+
+        await using var browser = await HeadlessChromium.OpenAsync($"{node1}/app/voice?token={dashboardToken}");
+        await browser.WaitForAsync("document.getElementById('conn').textContent", t => t.StartsWith("live", StringComparison.Ordinal));
+
+        // Node 2 handles the call; Twilio signs node 2's URL.
+        var node2 = $"http://127.0.0.1:{_httpBase + 1}";
+        using var twilio = new HttpClient { BaseAddress = new Uri(node2) };
+        var callSid = "CA" + Guid.NewGuid().ToString("N");
+        async Task PostAsync(string pathAndQuery, Dictionary<string, string> extra)
+        {
+            var form = new Dictionary<string, string> { ["CallSid"] = callSid, ["From"] = "+17755550111", ["To"] = number, ["CallStatus"] = "in-progress" };
+            foreach (var (k, v) in extra) form[k] = v;
+            using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
+            request.Headers.Add("X-Twilio-Signature", CloudFran.Grains.Messaging.Twilio.TwilioSignature.Compute(node2 + pathAndQuery, form, token));
+            var response = await twilio.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{pathAndQuery}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        string Row(string what) => $"(() => {{ const r = document.getElementById('call-{callSid}'); return r ? {what} : ''; }})()";
+
+        await PostAsync("/api/voice-receptionist/inbound", []);
+        Assert.Equal("live", await browser.WaitForAsync(Row("r.dataset.state"), v => v == "live"));
+        await PostAsync($"/api/voice-receptionist/respond?callSid={callSid}", new() { ["SpeechResult"] = "How much is a haircut?", ["Confidence"] = "0.9" });
+        await browser.WaitForAsync(Row("r.children[3].textContent"), v => v == "1");
+        await PostAsync($"/api/voice-receptionist/respond?callSid={callSid}", new() { ["SpeechResult"] = "Where are you?", ["Confidence"] = "0.9" });
+        await browser.WaitForAsync(Row("r.children[3].textContent"), v => v == "2");
+        await PostAsync("/api/voice-receptionist/status", new() { ["CallStatus"] = "completed", ["CallDuration"] = "31" });
+        await browser.WaitForAsync(Row("r.dataset.state"), v => v == "ended");
+
+        for (var i = 0; i < 100 && !events.Any(e => e.Name == "CallEnded" && e.CallSid == callSid); i++) await Task.Delay(50);
+        var mine = events.Where(e => e.CallSid == callSid).Select(e => e.Name).ToList();
+        Assert.Equal(["CallStarted", "CallUpdated", "CallUpdated", "CallEnded"], mine);
     }
 }
