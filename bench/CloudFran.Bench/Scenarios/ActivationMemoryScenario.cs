@@ -33,9 +33,10 @@ public sealed class ActivationMemoryScenario : IScenario
             var added = report.GetProperty("activationsAfter").GetInt32() - report.GetProperty("activationsBefore").GetInt32();
             var heapDelta = report.GetProperty("heapBytesAfter").GetInt64() - report.GetProperty("heapBytesBefore").GetInt64();
             var perActivation = report.GetProperty("bytesPerActivation") is { ValueKind: JsonValueKind.Number } b ? b.GetDouble() : double.NaN;
-            Console.WriteLine($"   {kind}: {count} requested ({report.GetProperty("failed").GetInt32()} failed) in {report.GetProperty("seconds").GetDouble():F1} s; " +
+            var failed = report.GetProperty("failed").GetInt32();
+            Console.WriteLine($"   {kind}: {count} requested ({failed} failed) in {report.GetProperty("seconds").GetDouble():F1} s; " +
                 $"+{added} activations, heap +{heapDelta / 1024.0 / 1024.0:F1} MB → {perActivation:F0} B each");
-            var scenario = $"idle {kind} grain activations (+{added:N0} on one node)";
+            var scenario = $"idle {kind} grain activations (+{added:N0} on one node{(failed > 0 ? $", {failed} calls failed" : "")})";
             context.ReportMetric(scenario, "managed heap bytes per activation", perActivation, "≤ 4 KB",
                 !double.IsNaN(perActivation) && perActivation <= TargetBytes);
             context.ReportMetric(scenario, "activations per second while activating", count / report.GetProperty("seconds").GetDouble());
