@@ -22,6 +22,7 @@ dotnet build src/CloudFran.Host/CloudFran.Host.csproj -c Release -nologo -clp:Er
 dotnet build bench/CloudFran.Bench/CloudFran.Bench.csproj -c Release -nologo -clp:ErrorsOnly
 host_dll="$PWD/src/CloudFran.Host/bin/Release/net10.0/CloudFran.Host.dll"
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 port="${BENCH_PORT:-5090}"
 data="$(mktemp -d /tmp/cloudfran-bench-XXXXXX)"
 chmod 755 "$data"
@@ -67,7 +68,7 @@ if [ "$append" = true ] && [ -s "$table" ]; then
     echo
     echo "## Run $(date -u '+%Y-%m-%d %H:%M UTC') ($mode${args[*]:+: ${args[*]}})"
     echo
-    echo "Machine: $(nproc) cores (${cpu:-unknown CPU}), ${mem_gb} GB RAM, ${os}, kernel $(uname -r), .NET SDK $(dotnet --version), PostgreSQL ${pg_version:-?}."
+    echo "Machine: $(nproc) cores (${cpu:-unknown CPU}), ${mem_gb} GB RAM, ${os}, kernel $(uname -r), .NET SDK $(dotnet --version), PostgreSQL ${pg_version:-?}. Load average (1/5/15 min) at start: ${load_before}; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     cat "$table"
   } >>docs/benchmarks.md
