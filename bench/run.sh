@@ -63,10 +63,11 @@ if [ "$append" = true ] && [ -s "$table" ]; then
   cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-Linux}")
   pg_version=$(ls -d /usr/lib/postgresql/*/ 2>/dev/null | tail -1 | xargs -r basename)
-  mode="full"; for a in "$@"; do [ "$a" = "--quick" ] && mode="quick"; done
+  mode="full"; extra=()
+  for a in ${args[@]+"${args[@]}"}; do if [ "$a" = "--quick" ]; then mode="quick"; else extra+=("$a"); fi; done
   {
     echo
-    echo "## Run $(date -u '+%Y-%m-%d %H:%M UTC') ($mode${args[*]:+: ${args[*]}})"
+    echo "## Run $(date -u '+%Y-%m-%d %H:%M UTC') ($mode${extra[*]:+, ${extra[*]}})"
     echo
     echo "Machine: $(nproc) cores (${cpu:-unknown CPU}), ${mem_gb} GB RAM, ${os}, kernel $(uname -r), .NET SDK $(dotnet --version), PostgreSQL ${pg_version:-?}. Load average (1/5/15 min) at start: ${load_before}; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
