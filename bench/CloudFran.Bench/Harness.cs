@@ -11,11 +11,21 @@ public interface IScenario
     /// <summary>Short name used by --only.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// 1: measured against the platform bench/run.sh started; 2: starts platform processes of its own (runs after
+    /// every phase-1 scenario, so those are not disturbed).
+    /// </summary>
+    int Phase => 1;
+
     Task RunAsync(BenchContext context);
 }
 
-public sealed record BenchRow(string Scenario, double RequestsPerSecond, double P50Ms, double P99Ms, long Errors,
-    string Baseline, double? Ratio, string Target, bool? Met);
+/// <summary>
+/// One line of the table: a metric of a scenario, its value, the baseline it is compared with (measured in the same
+/// run; the ratio is value ÷ baseline value), the target and whether it was met (null = reported only).
+/// </summary>
+public sealed record BenchRow(string Scenario, string Metric, double Value, string Baseline, double? BaselineValue,
+    double? Ratio, string Target, bool? Met);
 
 public sealed record Measurement(double RequestsPerSecond, double P50Ms, double P99Ms, long Ok, long Errors);
 
@@ -25,6 +35,21 @@ public sealed record Measurement(double RequestsPerSecond, double P50Ms, double 
 /// </summary>
 public sealed class BenchContext(string baseUrl, string adminKey, bool quick)
 {
+    /// <summary>The platform's bootstrap admin key (also accepted by the nodes the cluster scenarios start).</summary>
+    public string AdminKey { get; } = adminKey;
+
+    /// <summary>
+    /// Where the scenarios that start platform processes of their own (cluster, cold start) find things: the
+    /// PostgreSQL server the platform uses (admin connection string; each such scenario creates its own database
+    /// on it), the Release host dll and the repository root. Null when not given: those scenarios then report why
+    /// they cannot run.
+    /// </summary>
+    public string? PostgresConnectionString { get; init; }
+
+    public string? HostDll { get; init; }
+
+    public string? RepoRoot { get; init; }
+
     private readonly List<BenchRow> _rows = [];
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
@@ -53,7 +78,7 @@ public sealed class BenchContext(string baseUrl, string adminKey, bool quick)
     /// <summary>Creates an enterprise tenant whose per-minute limit is raised out of the way.</summary>
     public async Task<(string TenantId, string LiveKey)> CreateTenantAsync(string name)
     {
-        using var admin = Client(adminKey);
+        using var admin = Client(AdminKey);
         var created = await admin.PostAsJsonAsync("/v1/admin/tenants", new { businessName = name, plan = "enterprise" });
         created.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
@@ -125,24 +150,56 @@ public sealed class BenchContext(string baseUrl, string adminKey, bool quick)
         await Task.WhenAll(tasks);
     }
 
-    /// <summary>Adds a row; with a baseline, the ratio is this row's throughput over the baseline's.</summary>
+    /// <summary>
+    /// Adds the rows of a load measurement: req/s (compared with the baseline's req/s when one is given; the
+    /// target predicate receives that ratio, or 0 without a baseline), then p50 and p99 latency when measured, then
+    /// the error count.
+    /// </summary>
     public void Report(string scenario, Measurement m, string baseline = "—", Measurement? baselineMeasurement = null,
         string target = "—", Func<double, bool>? meets = null)
     {
-        double? ratio = baselineMeasurement is { RequestsPerSecond: > 0 } b ? m.RequestsPerSecond / b.RequestsPerSecond : null;
+        double? baseValue = baselineMeasurement is { RequestsPerSecond: > 0 } b ? b.RequestsPerSecond : null;
+        double? ratio = baseValue is { } v ? m.RequestsPerSecond / v : null;
         bool? met = meets is null ? null : meets(ratio ?? 0);
-        _rows.Add(new BenchRow(scenario, m.RequestsPerSecond, m.P50Ms, m.P99Ms, m.Errors, baseline, ratio, target, met));
+        _rows.Add(new BenchRow(scenario, "req/s", m.RequestsPerSecond, baseline, baseValue, ratio, target, met));
+        if (m.P50Ms > 0 || m.P99Ms > 0)
+        {
+            _rows.Add(new BenchRow(scenario, "p50 ms", m.P50Ms, "—", null, null, "—", null));
+            _rows.Add(new BenchRow(scenario, "p99 ms", m.P99Ms, "—", null, null, "—", null));
+        }
+        _rows.Add(new BenchRow(scenario, "errors", m.Errors, "—", null, null, "—", null));
     }
+
+    /// <summary>
+    /// Adds one metric row. With a baseline value the ratio is <paramref name="value"/> ÷ baseline value;
+    /// <paramref name="met"/> null means the row is reported without a pass/fail target.
+    /// </summary>
+    public void ReportMetric(string scenario, string metric, double value, string target = "—", bool? met = null,
+        string baseline = "—", double? baselineValue = null)
+    {
+        double? ratio = baselineValue is > 0 ? value / baselineValue : null;
+        _rows.Add(new BenchRow(scenario, metric, value, baseline, baselineValue, ratio, target, met));
+    }
+
+    /// <summary>Records a scenario that could not produce its rows (so the table shows it instead of omitting it).</summary>
+    public void ReportFailure(string scenario, string reason) =>
+        _rows.Add(new BenchRow(scenario, "FAILED: " + reason.ReplaceLineEndings(" ").Replace("|", "/"), double.NaN, "—", null, null, "—", false));
 
     public void PrintTable(TextWriter output)
     {
-        output.WriteLine();
-        output.WriteLine("| scenario | req/s | p50 ms | p99 ms | errors | baseline | ratio | target | met |");
-        output.WriteLine("|---|---:|---:|---:|---:|---|---:|---|---|");
+        output.WriteLine("| scenario | metric | value | baseline (same run) | ratio | target | pass/fail |");
+        output.WriteLine("|---|---|---:|---|---:|---|---|");
         foreach (var r in _rows)
         {
+            var baseline = r.BaselineValue is { } bv ? $"{r.Baseline}: {Number(bv)}" : r.Baseline;
             output.WriteLine(FormattableString.Invariant(
-                $"| {r.Scenario} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {r.Baseline} | {(r.Ratio is { } x ? x.ToString("F2") : "—")} | {r.Target} | {(r.Met is null ? "—" : r.Met.Value ? "yes" : "NO")} |"));
+                $"| {r.Scenario} | {r.Metric} | {Number(r.Value)} | {baseline} | {(r.Ratio is { } x ? x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "—")} | {r.Target} | {(r.Met is null ? "—" : r.Met.Value ? "pass" : "FAIL")} |"));
         }
     }
+
+    private static string Number(double value) => double.IsNaN(value)
+        ? "—"
+        : Math.Abs(value) >= 100 || value == Math.Floor(value)
+            ? value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
+            : value.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -32,6 +32,7 @@ if (app.Configuration.GetValue("CLOUDFRAN_BENCH_ROUTES", false))
 {
     // The benchmark's baseline: a bare minimal-API JSON route with no auth, grain or database behind it.
     app.MapGet("/bench/bare", () => Results.Json(new { ok = true, at = DateTimeOffset.UtcNow })).ExcludeFromDescription();
+    app.MapBenchRoutes();
 }
 
 await app.RunAsync();
