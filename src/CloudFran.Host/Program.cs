@@ -19,6 +19,7 @@ builder.AddPlatformObservability();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
 builder.Services.AddMessaging(builder.Configuration);
+builder.Services.AddLoyalty(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();

@@ -1,9 +1,10 @@
 using System.Globalization;
+using CloudFran.Grains.Loyalty;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace CloudFran.Grains.Loyalty;
+// In the DI namespace so the host's Program.cs registers the module with one line and no extra using.
+namespace Microsoft.Extensions.DependencyInjection;
 
 public static class LoyaltySetup
 {
