@@ -29,4 +29,4 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-dotnet bench/CloudFran.Bench/bin/Release/net10.0/CloudFran.Bench.dll --url "http://127.0.0.1:$port" --admin-key "$admin_key" "$@"
+CLOUDFRAN_BENCH_PG_ROOT="$data/pg" dotnet bench/CloudFran.Bench/bin/Release/net10.0/CloudFran.Bench.dll --url "http://127.0.0.1:$port" --admin-key "$admin_key" "$@"
