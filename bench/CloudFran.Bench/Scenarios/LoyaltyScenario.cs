@@ -19,11 +19,11 @@ public sealed class LoyaltyScenario : IScenario
         async Task<string> MemberAsync(int i)
         {
             var member = await BenchContext.ReadJsonAsync(await client.PostAsync("/v1/loyalty/members",
-                BenchContext.Json(new { name = $"Bench {i}", phone = $"+1303{5550000 + i % 10_000_000:D7}" })));
+                BenchContext.Json(new { name = $"Bench {i}", phone = $"+1415{2_000_000 + i % 7_000_000:D7}" })));
             return member.GetProperty("memberId").GetString()!;
         }
 
-        var hot = await MemberAsync(9_999_999);
+        var hot = await MemberAsync(6_999_999);
         var run = Guid.NewGuid().ToString("N")[..8];
         var grain = await context.MeasureAsync(async (w, i) =>
         {
