@@ -114,6 +114,53 @@ public static class LedgerWriter
         return JsonSerializer.Deserialize<T>(row.Item2, Json.Options);
     }
 
+    /// <summary>Fingerprint and stored result of each of <paramref name="keys"/> already in the account's ledger.</summary>
+    public static async Task<Dictionary<string, (string Fingerprint, string Result)>> StoredAsync(PlatformDb db, TenantScope scope,
+        string accountId, string[] keys)
+    {
+        var rows = await db.QueryAsync(
+            """
+            SELECT idempotency_key, fingerprint, result::text FROM loyalty_ledger
+             WHERE tenant_id = @t AND env = @e AND member_id = @m AND idempotency_key = ANY(@k)
+            """,
+            r => (Key: r.GetString(0), Fingerprint: r.GetString(1), Result: r.GetString(2)),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("m", accountId), ("k", keys));
+        return rows.ToDictionary(r => r.Key, r => (r.Fingerprint, r.Result));
+    }
+
+    /// <summary>Inserts several new entries of one account in one statement (group commit); a duplicate key fails it all.</summary>
+    public static async Task InsertManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string accountId,
+        IReadOnlyList<(LedgerEntryView Entry, long Seq, string Fingerprint, string Result)> rows)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            INSERT INTO loyalty_ledger (tenant_id, env, member_id, entry_id, seq, kind, points_delta, amount_delta, points_after, amount_after,
+                                        idempotency_key, fingerprint, reference, location_id, description, result, created_at)
+            SELECT @t, @e, @acct, u.entry, u.seq, u.kind, u.pd, u.ad, u.pa, u.aa, u.key, u.fp, u.ref, u.loc, u.descr, u.result::jsonb, u.at
+              FROM unnest(@entry, @seq, @kind, @pd, @ad, @pa, @aa, @key, @fp, @ref, @loc, @descr, @result, @at)
+                   AS u(entry, seq, kind, pd, ad, pa, aa, key, fp, ref, loc, descr, result, at)
+            """, conn, tx);
+        var p = cmd.Parameters;
+        p.AddWithValue("t", scope.TenantId);
+        p.AddWithValue("e", scope.EnvName);
+        p.AddWithValue("acct", accountId);
+        p.AddWithValue("entry", rows.Select(r => r.Entry.EntryId).ToArray());
+        p.AddWithValue("seq", rows.Select(r => r.Seq).ToArray());
+        p.AddWithValue("kind", rows.Select(r => r.Entry.Kind).ToArray());
+        p.AddWithValue("pd", rows.Select(r => r.Entry.PointsDelta).ToArray());
+        p.AddWithValue("ad", rows.Select(r => r.Entry.AmountDelta).ToArray());
+        p.AddWithValue("pa", rows.Select(r => r.Entry.PointsBalance).ToArray());
+        p.AddWithValue("aa", rows.Select(r => r.Entry.WalletBalance).ToArray());
+        p.AddWithValue("key", rows.Select(r => r.Entry.IdempotencyKey).ToArray());
+        p.AddWithValue("fp", rows.Select(r => r.Fingerprint).ToArray());
+        p.AddWithValue("ref", rows.Select(r => r.Entry.Reference).ToArray());
+        p.AddWithValue("loc", rows.Select(r => r.Entry.LocationId).ToArray());
+        p.AddWithValue("descr", rows.Select(r => r.Entry.Description).ToArray());
+        p.AddWithValue("result", rows.Select(r => r.Result).ToArray());
+        p.AddWithValue("at", rows.Select(r => r.Entry.CreatedAt).ToArray());
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public static LedgerEntryView Read(NpgsqlDataReader r) => new(
         r.GetString(r.GetOrdinal("entry_id")), r.GetString(r.GetOrdinal("member_id")), r.GetString(r.GetOrdinal("kind")),
         r.GetInt64(r.GetOrdinal("points_delta")), r.GetDecimal(r.GetOrdinal("amount_delta")),

@@ -7,6 +7,7 @@ using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Orleans.Concurrency;
 
 namespace CloudFran.Grains.Loyalty;
 
@@ -22,6 +23,7 @@ internal sealed record WalletState(
 /// and the write that depends on it cannot interleave (concurrent redeems cannot overspend). The grain never awaits
 /// another wallet, so transfers in opposite directions cannot deadlock.
 /// </summary>
+[Reentrant]
 public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogger<WalletGrain> logger) : Grain, IWalletGrain
 {
     private static readonly (string Badge, Func<WalletState, bool> Earned)[] BadgeRules =
@@ -82,9 +84,9 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         return Task.CompletedTask;
     }
 
-    public async Task<MemberView> GetAsync()
+    private async Task<MemberView> GetCoreAsync()
     {
-        await ExpireIfDueAsync();
+        await ExpireIfDueAsync(await ProgramAsync());
         return View(await StateAsync());
     }
 
@@ -93,45 +95,218 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         s.ReloadThreshold is { } th && s.ReloadAmount is { } amt ? new AutoReloadView(th, amt, s.PaymentMethod) : null,
         s.CreatedAt, s.LastActivity, s.ReferredBy);
 
+
+    // ------------------------------------------------------------------ one writer at a time
+    // The grain is reentrant only so that earns arriving while a write is in flight can queue up and be committed
+    // together (group commit). Every operation still runs alone: the gate below admits one at a time, and the earn
+    // batch is processed sequentially against the state, so balance checks and writes never interleave.
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<(EarnRequest Request, TaskCompletionSource<LedgerEntryView> Done)> _earns = [];
+    private bool _flushing;
+
+    private async Task<T> Serial<T>(Func<Task<T>> body)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return await body();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<MemberView> GetAsync() => Serial(GetCoreAsync);
+    public Task<LedgerEntryView> AwardReferralAsync(string referralId, long points) => Serial(() => AwardReferralCoreAsync(referralId, points));
+    public Task<LedgerEntryView> RedeemAsync(RedeemRequest request) => Serial(() => RedeemCoreAsync(request));
+    public Task<LedgerEntryView> RefundPointsAsync(PointsRefundRequest request) => Serial(() => RefundPointsCoreAsync(request));
+    public Task<CheckinView> CheckInAsync(string locationId, string idempotencyKey) => Serial(() => CheckInCoreAsync(locationId, idempotencyKey));
+    public Task<LedgerEntryView> SpendAsync(WalletSpendRequest request) => Serial(() => SpendCoreAsync(request));
+    public Task<LedgerEntryView> TransferOutAsync(string transferId, string counterparty, long points, decimal amount, string key) =>
+        Serial(() => TransferOutCoreAsync(transferId, counterparty, points, amount, key));
+    public Task<LedgerEntryView> TransferInAsync(string transferId, string counterparty, long points, decimal amount, string key, string kind) =>
+        Serial(() => TransferInCoreAsync(transferId, counterparty, points, amount, key, kind));
+    public Task<LedgerEntryView> CreditLoadAsync(string loadId, decimal amount) => Serial(() => CreditLoadCoreAsync(loadId, amount));
+    public Task<WalletLoadView> ReserveLoadAsync(string loadId, WalletLoadRequest request) => Serial(() => ReserveLoadCoreAsync(loadId, request));
+
+    public async Task<LedgerEntryView> EarnAsync(EarnRequest request)
+    {
+        var done = new TaskCompletionSource<LedgerEntryView>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _earns.Add((request, done));
+        if (!_flushing)
+        {
+            _flushing = true;
+            FlushEarnsAsync().Ignore();
+        }
+        return await done.Task;
+    }
+
+    private async Task FlushEarnsAsync()
+    {
+        try
+        {
+            while (_earns.Count > 0)
+            {
+                await _gate.WaitAsync();
+                var batch = _earns.ToList();
+                _earns.Clear();
+                try
+                {
+                    await EarnBatchAsync(batch);
+                }
+                catch (Exception e)
+                {
+                    foreach (var (_, done) in batch)
+                    {
+                        done.TrySetException(e);
+                    }
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    private static string EarnFingerprint(EarnRequest r) =>
+        LedgerWriter.Fingerprint("earn", r.Amount, r.Points, r.Category, r.Reference, r.LocationId);
+
+    /// <summary>
+    /// Group commit of queued earns: replays answered from the ledger, the rest applied one after the other to the
+    /// state, then all their ledger rows, the balance row and their events committed in one transaction.
+    /// </summary>
+    private async Task EarnBatchAsync(List<(EarnRequest Request, TaskCompletionSource<LedgerEntryView> Done)> batch)
+    {
+        var program = await ProgramAsync();
+        await ExpireIfDueAsync(program);
+        var s = await StateAsync();
+        if (batch.Count == 1 || (s.FirstPurchaseAt is null && s.ReferredBy is not null))
+        {
+            // The referral path (first purchase of a referred member) and lone earns take the single-entry path.
+            foreach (var (request, done) in batch)
+            {
+                try
+                {
+                    done.TrySetResult(await EarnCoreAsync(request));
+                }
+                catch (Exception e)
+                {
+                    done.TrySetException(e);
+                }
+            }
+            return;
+        }
+        var stored = await LedgerWriter.StoredAsync(db, _scope, _memberId, batch.Select(b => b.Request.IdempotencyKey).Distinct().ToArray());
+        var now = clock.GetUtcNow();
+        var work = s;
+        var accepted = new List<(LedgerEntryView Entry, string Fingerprint, string TierBefore, EarnRequest Request, TaskCompletionSource<LedgerEntryView> Done)>();
+        var inBatch = new Dictionary<string, (string Fingerprint, List<TaskCompletionSource<LedgerEntryView>> Waiters)>();
+        foreach (var (request, done) in batch)
+        {
+            var fp = EarnFingerprint(request);
+            if (stored.TryGetValue(request.IdempotencyKey, out var original))
+            {
+                if (original.Fingerprint != fp) done.TrySetException(LoyaltyErrors.KeyReused());
+                else done.TrySetResult(JsonSerializer.Deserialize<LedgerEntryView>(original.Result, Json.Options)! with { Replayed = true });
+                continue;
+            }
+            if (inBatch.TryGetValue(request.IdempotencyKey, out var first))
+            {
+                if (first.Fingerprint != fp) done.TrySetException(LoyaltyErrors.KeyReused());
+                else first.Waiters.Add(done);
+                continue;
+            }
+            inBatch[request.IdempotencyKey] = (fp, []);
+            var (points, description) = ComputeEarn(program, work, request, now);
+            var lifetime = work.Lifetime + Math.Max(0, points);
+            var next = work with
+            {
+                Points = work.Points + points, Lifetime = lifetime, Tier = program.TierFor(lifetime).Name, LastActivity = now,
+                FirstPurchaseAt = request.Amount is not null && work.FirstPurchaseAt is null ? now : work.FirstPurchaseAt,
+                Seq = work.Seq + 1,
+            };
+            var entry = new LedgerEntryView(Ids.New("led", 20), _memberId, "earn", points, 0, next.Points, next.Wallet, request.IdempotencyKey,
+                request.Reference, request.LocationId, description, now, next.Tier);
+            accepted.Add((entry, fp, work.Tier, request, done));
+            work = next;
+        }
+        if (accepted.Count > 0)
+        {
+            try
+            {
+                await using var conn = await db.Source.OpenConnectionAsync();
+                await using var tx = await conn.BeginTransactionAsync();
+                await LedgerWriter.InsertManyAsync(conn, tx, _scope, _memberId, accepted.Select((a, i) =>
+                    (a.Entry, s.Seq + 1 + i, a.Fingerprint, JsonSerializer.Serialize(a.Entry, Json.Options))).ToList());
+                await using (var update = new NpgsqlCommand(
+                    """
+                    UPDATE loyalty_members SET points_balance = @pb, lifetime_points = @lp, tier = @tier, first_purchase_at = @fpa,
+                           last_activity_at = @la, version = version + 1, updated_at = @now
+                     WHERE tenant_id = @t AND env = @e AND member_id = @m AND version = @v
+                    """, conn, tx))
+                {
+                    update.Parameters.AddWithValue("pb", work.Points);
+                    update.Parameters.AddWithValue("lp", work.Lifetime);
+                    update.Parameters.AddWithValue("tier", work.Tier);
+                    update.Parameters.AddWithValue("fpa", (object?)work.FirstPurchaseAt ?? DBNull.Value);
+                    update.Parameters.AddWithValue("la", (object?)work.LastActivity ?? DBNull.Value);
+                    update.Parameters.AddWithValue("now", now);
+                    update.Parameters.AddWithValue("t", _scope.TenantId);
+                    update.Parameters.AddWithValue("e", _scope.EnvName);
+                    update.Parameters.AddWithValue("m", _memberId);
+                    update.Parameters.AddWithValue("v", s.Version);
+                    if (await update.ExecuteNonQueryAsync() != 1)
+                    {
+                        throw new InvalidOperationException($"The balance row of {_memberId} changed under its single writer (version mismatch).");
+                    }
+                }
+                foreach (var (entry, _, tierBefore, request, _) in accepted)
+                {
+                    await EventOutbox.AppendAsync(conn, tx, _scope, "loyalty.points_earned", new
+                    {
+                        memberId = _memberId, points = entry.PointsDelta, balance = entry.PointsBalance, amount = request.Amount,
+                        category = request.Category, reference = request.Reference, locationId = request.LocationId, entryId = entry.EntryId,
+                    }, $"loyalty.points_earned:{entry.EntryId}");
+                    await TierEventAsync(conn, tx, tierBefore, entry.Tier!, entry.EntryId);
+                }
+                await tx.CommitAsync();
+            }
+            catch
+            {
+                _state = null;
+                throw;
+            }
+            _state = work with { Version = s.Version + 1 };
+        }
+        foreach (var (entry, _, _, request, done) in accepted)
+        {
+            done.TrySetResult(entry);
+            foreach (var waiter in inBatch[request.IdempotencyKey].Waiters)
+            {
+                waiter.TrySetResult(entry with { Replayed = true });
+            }
+        }
+    }
+
     private Task<LoyaltyProgram> ProgramAsync() => GrainFactory.GetLoyaltyProgram(_scope).GetAsync();
 
     // ------------------------------------------------------------------ points
 
-    public async Task<LedgerEntryView> EarnAsync(EarnRequest request)
+    private async Task<LedgerEntryView> EarnCoreAsync(EarnRequest request)
     {
         var fp = LedgerWriter.Fingerprint("earn", request.Amount, request.Points, request.Category, request.Reference, request.LocationId);
         var program = await ProgramAsync();
         await ExpireIfDueAsync(program);
         var s = await StateAsync();
         var now = clock.GetUtcNow();
-        long points;
-        string description;
-        if (request.Points is { } direct)
-        {
-            points = direct;
-            description = "Points added";
-        }
-        else
-        {
-            var amount = request.Amount!.Value;
-            var multiplier = program.TierFor(s.Lifetime).EarnMultiplier;
-            if (request.Category is { } category && program.CategoryMultipliers.TryGetValue(category.ToLowerInvariant(), out var cm))
-            {
-                multiplier *= cm;
-            }
-            long bonus = 0;
-            var promos = new List<string>();
-            foreach (var promo in ActivePromotions(program, now, request.Category, request.LocationId))
-            {
-                multiplier *= promo.Multiplier;
-                bonus += promo.BonusPoints;
-                promos.Add(promo.Name);
-            }
-            points = (long)Math.Floor(amount * program.PointsPerCurrencyUnit * multiplier) + bonus;
-            description = promos.Count == 0
-                ? $"Purchase of {amount.ToString("0.00", CultureInfo.InvariantCulture)}"
-                : $"Purchase of {amount.ToString("0.00", CultureInfo.InvariantCulture)} ({string.Join(", ", promos)})";
-        }
+        var (points, description) = ComputeEarn(program, s, request, now);
 
         // The referred member's first purchase completes the referral: a welcome bonus here, the referrer's bonus next.
         var firstPurchase = request.Amount is not null && s.FirstPurchaseAt is null;
@@ -187,7 +362,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         return entry;
     }
 
-    public async Task<LedgerEntryView> AwardReferralAsync(string referralId, long points)
+    private async Task<LedgerEntryView> AwardReferralCoreAsync(string referralId, long points)
     {
         var s = await StateAsync();
         var key = $"referral:{referralId}";
@@ -213,7 +388,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
                 ("t", _scope.TenantId), ("e", _scope.EnvName), ("r", referralId)));
     }
 
-    public async Task<LedgerEntryView> RedeemAsync(RedeemRequest request)
+    private async Task<LedgerEntryView> RedeemCoreAsync(RedeemRequest request)
     {
         var fp = LedgerWriter.Fingerprint("redeem", request.Points, request.RewardId, request.Reference, request.LocationId);
         var program = await ProgramAsync();
@@ -247,7 +422,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             }, $"loyalty.reward_redeemed:{e.EntryId}"));
     }
 
-    public async Task<LedgerEntryView> RefundPointsAsync(PointsRefundRequest request)
+    private async Task<LedgerEntryView> RefundPointsCoreAsync(PointsRefundRequest request)
     {
         var fp = LedgerWriter.Fingerprint("refund", request.Points, request.Reference);
         var program = await ProgramAsync();
@@ -263,6 +438,40 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             (conn, tx, e) => TierEventAsync(conn, tx, s.Tier, next.Tier, e.EntryId));
     }
 
+    private static (long Points, string Description) ComputeEarn(LoyaltyProgram program, WalletState s, EarnRequest request, DateTimeOffset now)
+    {
+        long points;
+        string description;
+        if (request.Points is { } direct)
+        {
+            points = direct;
+            description = "Points added";
+        }
+        else
+        {
+            var amount = request.Amount!.Value;
+            var multiplier = program.TierFor(s.Lifetime).EarnMultiplier;
+            if (request.Category is { } category && program.CategoryMultipliers.TryGetValue(category.ToLowerInvariant(), out var cm))
+            {
+                multiplier *= cm;
+            }
+            long bonus = 0;
+            var promos = new List<string>();
+            foreach (var promo in ActivePromotions(program, now, request.Category, request.LocationId))
+            {
+                multiplier *= promo.Multiplier;
+                bonus += promo.BonusPoints;
+                promos.Add(promo.Name);
+            }
+            points = (long)Math.Floor(amount * program.PointsPerCurrencyUnit * multiplier) + bonus;
+            description = promos.Count == 0
+                ? $"Purchase of {amount.ToString("0.00", CultureInfo.InvariantCulture)}"
+                : $"Purchase of {amount.ToString("0.00", CultureInfo.InvariantCulture)} ({string.Join(", ", promos)})";
+        }
+
+        return (points, description);
+    }
+
     private static IEnumerable<LoyaltyPromotion> ActivePromotions(LoyaltyProgram program, DateTimeOffset now, string? category, string? locationId)
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(program.Timezone);
@@ -274,7 +483,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             && (p.LocationIds is not { Count: > 0 } locs || (locationId is not null && locs.Contains(locationId))));
     }
 
-    public async Task ExpireIfDueAsync() => await ExpireIfDueAsync(await ProgramAsync());
+    public Task ExpireIfDueAsync() => Serial(async () => { await ExpireIfDueAsync(await ProgramAsync()); return true; });
 
     private async Task ExpireIfDueAsync(LoyaltyProgram program)
     {
@@ -291,7 +500,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
 
     // ------------------------------------------------------------------ check-ins
 
-    public async Task<CheckinView> CheckInAsync(string locationId, string idempotencyKey)
+    private async Task<CheckinView> CheckInCoreAsync(string locationId, string idempotencyKey)
     {
         var program = await ProgramAsync();
         await ExpireIfDueAsync(program);
@@ -339,7 +548,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
 
     // ------------------------------------------------------------------ stored value
 
-    public async Task<LedgerEntryView> SpendAsync(WalletSpendRequest request)
+    private async Task<LedgerEntryView> SpendCoreAsync(WalletSpendRequest request)
     {
         var fp = LedgerWriter.Fingerprint("spend", request.Amount, request.Reference, request.LocationId);
         var s = await StateAsync();
@@ -353,7 +562,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             request.Reference, request.LocationId, "Paid from wallet"));
     }
 
-    public async Task<LedgerEntryView> TransferOutAsync(string transferId, string counterparty, long points, decimal amount, string key)
+    private async Task<LedgerEntryView> TransferOutCoreAsync(string transferId, string counterparty, long points, decimal amount, string key)
     {
         var fp = LedgerWriter.Fingerprint("xfer-out", transferId, counterparty, points, amount);
         var s = await StateAsync();
@@ -371,7 +580,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         return await DebitWithAutoReloadAsync(next, new LedgerChange("transfer_out", -points, -amount, key, fp, transferId, null, $"Transfer to {counterparty}"));
     }
 
-    public async Task<LedgerEntryView> TransferInAsync(string transferId, string counterparty, long points, decimal amount, string key, string kind)
+    private async Task<LedgerEntryView> TransferInCoreAsync(string transferId, string counterparty, long points, decimal amount, string key, string kind)
     {
         var fp = LedgerWriter.Fingerprint("xfer-in", transferId, counterparty, points, amount, kind);
         var s = await StateAsync();
@@ -380,7 +589,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         return await WriteAsync(next, new LedgerChange(kind, points, amount, key, fp, transferId, null, description), null);
     }
 
-    public async Task<LedgerEntryView> CreditLoadAsync(string loadId, decimal amount)
+    private async Task<LedgerEntryView> CreditLoadCoreAsync(string loadId, decimal amount)
     {
         var s = await StateAsync();
         var next = s with { Wallet = s.Wallet + amount, LastActivity = clock.GetUtcNow() };
@@ -392,7 +601,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             }, $"wallet.funds_loaded:{loadId}"));
     }
 
-    public async Task<WalletLoadView> ReserveLoadAsync(string loadId, WalletLoadRequest request)
+    private async Task<WalletLoadView> ReserveLoadCoreAsync(string loadId, WalletLoadRequest request)
     {
         var s = await StateAsync();
         var existing = await WalletLoadGrain.ReadAsync(db, _scope, loadId);

@@ -349,4 +349,21 @@ public sealed class LoyaltyTests(LoyaltyFactory factory) : IClassFixture<Loyalty
         Assert.Equal(-20, refund.GetProperty("pointsBalance").GetInt64());
         await (await client.PostJsonAsync($"/v1/loyalty/members/{id}/points/redeem", new { points = 1L })).ErrorAsync(HttpStatusCode.Conflict, "INSUFFICIENT_POINTS");
     }
+
+    [Fact]
+    public async Task Concurrent_earns_with_repeated_keys_commit_each_key_once()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        var id = await LoyaltyFactory.CreateMemberAsync(client);
+        // 60 concurrent earns over 12 keys (each sent 5 times): the group commit must still write 12 entries.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(i =>
+            PostKeyedAsync(client, $"/v1/loyalty/members/{id}/points/earn", new { amount = 10.00m + i % 12 }, $"burst-{i % 12}")));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Equal(12, await LedgerCountAsync(id));
+        var expected = Enumerable.Range(0, 12).Sum(k => 10 + k);
+        Assert.Equal(expected, (await LoyaltyFactory.MemberAsync(client, id)).GetProperty("points").GetInt64());
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.JsonAsync(HttpStatusCode.Created)).GetProperty("entryId").GetString()));
+        Assert.Equal(12, ids.Distinct().Count());
+    }
 }
