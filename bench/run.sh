@@ -54,7 +54,7 @@ done
 
 table="$data/table.md"
 rc=0
-CLOUDFRAN_BENCH_POSTGRES="$pg" dotnet bench/CloudFran.Bench/bin/Release/net10.0/CloudFran.Bench.dll \
+CLOUDFRAN_BENCH_DB="$pg" CLOUDFRAN_BENCH_POSTGRES="$pg" dotnet bench/CloudFran.Bench/bin/Release/net10.0/CloudFran.Bench.dll \
   --url "http://127.0.0.1:$port" --admin-key "$admin_key" --repo "$PWD" --host-dll "$host_dll" \
   --markdown-out "$table" ${args[@]+"${args[@]}"} || rc=$?
 

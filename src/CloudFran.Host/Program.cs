@@ -21,6 +21,7 @@ builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
 builder.Services.AddMessaging(builder.Configuration);
 builder.Services.AddVoice(builder.Configuration);
+builder.Services.AddLoyalty(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();

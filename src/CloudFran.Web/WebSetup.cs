@@ -54,6 +54,7 @@ public static class WebSetup
         routes.MapCalendarApi();
         routes.MapVoiceApi();
         routes.MapInventoryApi();
+        routes.MapLoyaltyApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

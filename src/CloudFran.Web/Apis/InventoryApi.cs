@@ -19,7 +19,7 @@ public sealed record LevelsRequest(decimal? Min, decimal? ReorderPoint, decimal?
 public sealed record AdjustRequest(string? LocationId, decimal? Delta, decimal? PhysicalCount, string? Reason, DateTimeOffset? ClientTimestamp,
     string? IdempotencyKey, string? Note);
 
-public sealed record TransferRequest(string? FromLocationId, string? ToLocationId, IReadOnlyList<TransferLineInput>? Lines, string? Note);
+public sealed record InventoryTransferRequest(string? FromLocationId, string? ToLocationId, IReadOnlyList<TransferLineInput>? Lines, string? Note);
 
 public sealed record RejectTransferRequest(string? Reason);
 
@@ -163,7 +163,7 @@ public static class InventoryApi
             })
             .WithName("GetInventoryLedger").WithSummary("The item's stock history (who, when, why), newest client timestamp first.");
 
-        group.MapPost("/transfers", async Task<Created<TransferView>> (TransferRequest body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/transfers", async Task<Created<TransferView>> (InventoryTransferRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 var check = new Check().Text("note", body.Note, 500);
                 if (string.IsNullOrEmpty(body.FromLocationId)) check.Missing("fromLocationId"); else RequireLocation(check, "fromLocationId", body.FromLocationId);

@@ -1,0 +1,85 @@
+using Stripe;
+
+namespace CloudFran.Grains.Loyalty;
+
+/// <summary>Stripe settings: CLOUDFRAN_STRIPE_SECRET_KEY, CLOUDFRAN_STRIPE_BASE_URL (a local server in tests),
+/// CLOUDFRAN_STRIPE_WEBHOOK_SECRET (whsec_… used to verify Stripe-Signature).</summary>
+public sealed class StripeOptions
+{
+    public string SecretKey { get; set; } = "sk_test_unconfigured";
+    public string? BaseUrl { get; set; }
+    public string? WebhookSecret { get; set; }
+    public string Currency { get; set; } = "usd";
+}
+
+/// <summary>The outcome of creating and confirming one PaymentIntent.</summary>
+public sealed record PaymentOutcome(string? PaymentIntentId, string Status, string? FailureCode, string? FailureMessage, bool Retryable);
+
+/// <summary>
+/// Wallet top-ups through Stripe PaymentIntents (Stripe.net, base URL configurable). The idempotency key is the
+/// load id, so a retry after a crash or a timeout replays Stripe's first answer instead of charging twice.
+/// </summary>
+public sealed class StripePayments
+{
+    private readonly StripeClient _client;
+    private readonly StripeOptions _options;
+
+    public StripePayments(Microsoft.Extensions.Options.IOptions<StripeOptions> options, IHttpClientFactory httpClients)
+    {
+        _options = options.Value;
+        var http = new SystemNetHttpClient(httpClients.CreateClient(nameof(StripePayments)), maxNetworkRetries: 1);
+        _client = new StripeClient(new StripeClientOptions
+        {
+            ApiKey = _options.SecretKey,
+            ApiBase = _options.BaseUrl is { Length: > 0 } b ? b.TrimEnd('/') : null,
+            HttpClient = http,
+        });
+    }
+
+    public async Task<PaymentOutcome> ChargeAsync(string loadId, string tenantId, string env, string memberId, decimal amount,
+        string paymentMethodId, bool offSession, CancellationToken ct = default)
+    {
+        var options = new PaymentIntentCreateOptions
+        {
+            Amount = (long)decimal.Round(amount * 100m),
+            Currency = _options.Currency,
+            PaymentMethod = paymentMethodId,
+            Confirm = true,
+            OffSession = offSession ? true : null,
+            AutomaticPaymentMethods = new PaymentIntentAutomaticPaymentMethodsOptions { Enabled = true, AllowRedirects = "never" },
+            Description = "Wallet top-up",
+            Metadata = new Dictionary<string, string>
+            {
+                ["cf_tenant_id"] = tenantId, ["cf_env"] = env, ["cf_member_id"] = memberId, ["cf_load_id"] = loadId,
+            },
+        };
+        try
+        {
+            var intent = await _client.V1.PaymentIntents.CreateAsync(options, new RequestOptions { IdempotencyKey = $"cf-wallet-load-{loadId}" }, ct);
+            return intent.Status switch
+            {
+                "succeeded" => new PaymentOutcome(intent.Id, "succeeded", null, null, false),
+                "requires_payment_method" or "canceled" => new PaymentOutcome(intent.Id, "failed",
+                    intent.LastPaymentError?.Code ?? intent.Status, intent.LastPaymentError?.Message ?? "The payment was declined.", false),
+                _ => new PaymentOutcome(intent.Id, "processing", null, null, false),
+            };
+        }
+        catch (StripeException e) when (e.HttpStatusCode is System.Net.HttpStatusCode.PaymentRequired or System.Net.HttpStatusCode.BadRequest)
+        {
+            // Card errors (402) and invalid requests (400) are final answers: Stripe replays them for this key.
+            return new PaymentOutcome(e.StripeError?.PaymentIntent?.Id, "failed", e.StripeError?.DeclineCode ?? e.StripeError?.Code ?? "card_error",
+                e.StripeError?.Message ?? e.Message, false);
+        }
+        catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException)
+        {
+            return new PaymentOutcome(null, "pending", "stripe_unavailable", e.Message, true);
+        }
+    }
+
+    /// <summary>Verifies the Stripe-Signature header (HMAC-SHA256, 300 s tolerance) and parses the event.</summary>
+    public Event VerifyWebhook(string json, string signatureHeader)
+    {
+        var secret = _options.WebhookSecret ?? throw new StripeException("No webhook secret is configured.");
+        return EventUtility.ConstructEvent(json, signatureHeader, secret, tolerance: 300, throwOnApiVersionMismatch: false);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CloudFran.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+
+namespace CloudFran.Tests.Loyalty;
+
+/// <summary>
+/// Stripe's PaymentIntents resource on 127.0.0.1 in its wire format: form-encoded POST /v1/payment_intents with
+/// Bearer secret key and Idempotency-Key; answers a payment_intent object (or a card_error), and replays the first
+/// answer for a repeated Idempotency-Key like Stripe does. The payment method picks the outcome:
+/// pm_card_visa → succeeded, pm_card_chargeDeclined → requires_payment_method (declined),
+/// pm_card_processing → processing (the webhook completes it later).
+/// </summary>
+public sealed class FakeStripe : IAsyncDisposable
+{
+    public const string SecretKey = "sk_test_fakeStripeKey000000000000";
+    public const string WebhookSecret = "whsec_test_loyalty_webhook_secret";
+    private readonly LocalHttpServer _server;
+    private readonly ConcurrentDictionary<string, (int Status, string Body)> _replays = new();
+    private int _sequence;
+
+    private FakeStripe(LocalHttpServer server)
+    {
+        _server = server;
+        server.Handler = HandleAsync;
+    }
+
+    public string BaseUrl => _server.BaseUrl;
+    public IEnumerable<RecordedRequest> PaymentIntentRequests => _server.Requests.Where(r => r.Path == "/v1/payment_intents");
+    public ConcurrentDictionary<string, JsonElement> Intents { get; } = new();
+
+    public static async Task<FakeStripe> StartAsync() => new(await LocalHttpServer.StartAsync());
+
+    private async Task HandleAsync(RecordedRequest request, HttpResponse response)
+    {
+        response.ContentType = "application/json";
+        if (request.Method != "POST" || request.Path != "/v1/payment_intents")
+        {
+            response.StatusCode = 404;
+            await response.WriteAsync("""{"error":{"type":"invalid_request_error","message":"Unrecognized request URL."}}""");
+            return;
+        }
+        if (request.Headers.GetValueOrDefault("authorization") != $"Bearer {SecretKey}")
+        {
+            response.StatusCode = 401;
+            await response.WriteAsync("""{"error":{"type":"invalid_request_error","message":"Invalid API Key provided."}}""");
+            return;
+        }
+        var key = request.Headers.GetValueOrDefault("idempotency-key");
+        if (key is not null && _replays.TryGetValue(key, out var replay))
+        {
+            response.StatusCode = replay.Status;
+            response.Headers["Idempotent-Replayed"] = "true";
+            await response.WriteAsync(replay.Body);
+            return;
+        }
+        var amount = long.Parse(request.FormValue("amount") ?? "0", CultureInfo.InvariantCulture);
+        var method = request.FormValue("payment_method") ?? "";
+        var status = method switch
+        {
+            "pm_card_chargeDeclined" => "requires_payment_method",
+            "pm_card_processing" => "processing",
+            _ => "succeeded",
+        };
+        var id = $"pi_fake{Interlocked.Increment(ref _sequence):D20}";
+        var metadata = request.Form.Where(p => p.Key.StartsWith("metadata[", StringComparison.Ordinal))
+            .ToDictionary(p => p.Key["metadata[".Length..^1], p => p.Value);
+        var body = IntentJson(id, amount, request.FormValue("currency") ?? "usd", status, method, metadata);
+        Intents[id] = JsonDocument.Parse(body).RootElement.Clone();
+        if (key is not null)
+        {
+            _replays[key] = (200, body);
+        }
+        response.StatusCode = 200;
+        await response.WriteAsync(body);
+    }
+
+    public static string IntentJson(string id, long amount, string currency, string status, string method, Dictionary<string, string> metadata) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = id, ["object"] = "payment_intent", ["amount"] = amount, ["amount_received"] = status == "succeeded" ? amount : 0,
+            ["currency"] = currency, ["status"] = status, ["payment_method"] = method, ["livemode"] = false,
+            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["capture_method"] = "automatic", ["confirmation_method"] = "automatic",
+            ["client_secret"] = id + "_secret_fake", ["metadata"] = metadata,
+            ["last_payment_error"] = status == "requires_payment_method"
+                ? new Dictionary<string, object?>
+                {
+                    ["type"] = "card_error", ["code"] = "card_declined", ["decline_code"] = "generic_decline", ["message"] = "Your card was declined.",
+                }
+                : null,
+        });
+
+    /// <summary>A Stripe event envelope around a PaymentIntent, as Stripe posts it to webhook endpoints.</summary>
+    public static string EventJson(string type, JsonElement intent) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = "evt_fake" + Guid.NewGuid().ToString("N")[..20], ["object"] = "event", ["api_version"] = Stripe.StripeConfiguration.ApiVersion,
+            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["type"] = type, ["livemode"] = false, ["pending_webhooks"] = 1,
+            ["data"] = new Dictionary<string, object?> { ["object"] = intent },
+            ["request"] = new Dictionary<string, object?> { ["id"] = null, ["idempotency_key"] = null },
+        });
+
+    /// <summary>Stripe-Signature: t=…,v1=hex(HMAC-SHA256(secret, "{t}.{body}")).</summary>
+    public static string Sign(string body, string secret = WebhookSecret, DateTimeOffset? at = null)
+    {
+        var t = (at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{t}.{body}"));
+        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}
