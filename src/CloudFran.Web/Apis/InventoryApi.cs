@@ -192,7 +192,7 @@ public static class InventoryApi
                 return TypedResults.Created($"/v1/inventory/transfers/{transfer.TransferId}", transfer);
             })
             .RequireTenant(Role.Agent)
-            .WithName("RequestTransfer").WithSummary("Request moving item lines from one location to another (status requested; emits transfer.requested).");
+            .WithName("RequestInventoryTransfer").WithSummary("Request moving item lines from one location to another (status requested; emits transfer.requested).");
 
         group.MapGet("/transfers", (HttpContext http, IGrainFactory grains) =>
             {
@@ -203,16 +203,16 @@ public static class InventoryApi
                 check.ThrowIfInvalid();
                 return grains.GetInventoryDirectory(http.Caller().Scope).ListTransfersAsync(status, page, pageSize);
             })
-            .WithName("ListTransfers").WithSummary("Transfers, newest first, optionally by status.");
+            .WithName("ListInventoryTransfers").WithSummary("Transfers, newest first, optionally by status.");
 
         group.MapGet("/transfers/{transferId}", (string transferId, HttpContext http, IGrainFactory grains) =>
                 Transfer(grains, http, transferId).GetAsync())
-            .WithName("GetTransfer").WithSummary("One transfer with its lines and timestamps.");
+            .WithName("GetInventoryTransfer").WithSummary("One transfer with its lines and timestamps.");
 
         group.MapPost("/transfers/{transferId}/approve", (string transferId, HttpContext http, IGrainFactory grains) =>
                 Transfer(grains, http, transferId).ApproveAsync(http.Caller().KeyId))
             .RequireTenant(Role.Manager)
-            .WithName("ApproveTransfer").WithSummary("requested → approved.");
+            .WithName("ApproveInventoryTransfer").WithSummary("requested → approved.");
 
         group.MapPost("/transfers/{transferId}/reject", (string transferId, RejectTransferRequest body, HttpContext http, IGrainFactory grains) =>
             {
@@ -220,17 +220,17 @@ public static class InventoryApi
                 return Transfer(grains, http, transferId).RejectAsync(body.Reason, http.Caller().KeyId);
             })
             .RequireTenant(Role.Manager)
-            .WithName("RejectTransfer").WithSummary("requested → rejected (emits transfer.rejected).");
+            .WithName("RejectInventoryTransfer").WithSummary("requested → rejected (emits transfer.rejected).");
 
         group.MapPost("/transfers/{transferId}/ship", (string transferId, HttpContext http, IGrainFactory grains) =>
                 Transfer(grains, http, transferId).ShipAsync(http.Caller().KeyId))
             .RequireTenant(Role.Agent)
-            .WithName("ShipTransfer").WithSummary("approved → in_transit: stock leaves the source exactly once (retry-safe); 409 INSUFFICIENT_STOCK ships nothing.");
+            .WithName("ShipInventoryTransfer").WithSummary("approved → in_transit: stock leaves the source exactly once (retry-safe); 409 INSUFFICIENT_STOCK ships nothing.");
 
         group.MapPost("/transfers/{transferId}/complete", (string transferId, HttpContext http, IGrainFactory grains) =>
                 Transfer(grains, http, transferId).CompleteAsync(http.Caller().KeyId))
             .RequireTenant(Role.Agent)
-            .WithName("CompleteTransfer").WithSummary("in_transit → completed: stock arrives at the destination exactly once (emits transfer.completed).");
+            .WithName("CompleteInventoryTransfer").WithSummary("in_transit → completed: stock arrives at the destination exactly once (emits transfer.completed).");
 
         group.MapPost("/import", (HttpContext http, IGrainFactory grains) =>
                 InventoryCsv.ImportAsync(http, grains.GetInventoryDirectory(http.Caller().Scope), http.Caller().KeyId))

@@ -229,11 +229,11 @@ public static class LoyaltyApi
                 return TypedResults.Created($"/v1/loyalty/transfers/{transfer.TransferId}", transfer);
             })
             .RequireTenant(Role.Agent)
-            .WithName("CreateTransfer").WithSummary("Move points and/or wallet funds between two members exactly once (idempotencyKey required; a retry completes an interrupted transfer).");
+            .WithName("CreateLoyaltyTransfer").WithSummary("Move points and/or wallet funds between two members exactly once (idempotencyKey required; a retry completes an interrupted transfer).");
 
         group.MapGet("/transfers/{transferId}", (string transferId, HttpContext http, IGrainFactory grains) =>
                 grains.GetLoyaltyDirectory(http.Caller().Scope).GetTransferAsync(Ids.IsValid(transferId, "xfr") ? transferId : throw CloudFranException.NotFound("Transfer")))
-            .WithName("GetTransfer").WithSummary("One transfer and its state (pending, debited, completed, failed).");
+            .WithName("GetLoyaltyTransfer").WithSummary("One transfer and its state (pending, debited, completed, failed).");
 
         // ------------------------------------------------------------ check-ins, referrals, stats
         group.MapPost("/checkins", async Task<Created<CheckinView>> (CreateCheckinRequest body, HttpContext http, IGrainFactory grains) =>
