@@ -5,6 +5,8 @@
 #   deploy/local-cluster.sh start [--nodes N] [--dir DIR] [--http-base P] [--silo-base P] [--gateway-base P]
 #   deploy/local-cluster.sh stop  [--dir DIR]
 #   deploy/local-cluster.sh kill NODE_INDEX [--dir DIR]      (kill -9, for failure tests)
+#   deploy/local-cluster.sh stop-node NODE_INDEX [--dir DIR] (SIGTERM and wait: a graceful leave, for rolling restarts)
+#   deploy/local-cluster.sh restart-node NODE_INDEX [--dir DIR] [ports…]
 #   deploy/local-cluster.sh status [--dir DIR]
 #
 # Node i listens on http://127.0.0.1:$((http-base+i-1)). With ConnectionStrings__Postgres set, that server is
@@ -75,6 +77,10 @@ case "$cmd" in
     ;;
   kill)
     kill -9 "$(cat "$dir/node$node.pid")"
+    ;;
+  stop-node)
+    pid=$(cat "$dir/node$node.pid"); kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     ;;
   stop)
     for pidfile in "$dir"/node*.pid; do

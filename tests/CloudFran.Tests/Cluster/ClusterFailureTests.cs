@@ -265,6 +265,32 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         using var n3 = Node(3, key, tenantId);
         var again = await (await n3.GetAsync($"/v1/locations/{locationId}")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal("Crash", again.GetProperty("name").GetString());
+
+        // Rolling restart: every node leaves gracefully and comes back, one at a time, under light load;
+        // no request fails beyond the client's retries.
+        var rollingStop = false;
+        var served = 0;
+        var failed = 0;
+        var load = Task.Run(async () =>
+        {
+            while (!Volatile.Read(ref rollingStop))
+            {
+                using var r = await client.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/v1/locations/{locationId}"));
+                if (r?.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref served); else Interlocked.Increment(ref failed);
+            }
+        });
+        foreach (var index in new[] { 1, 2, 3 })
+        {
+            var (stopCode, stopLog) = await Repo.RunAsync("deploy/local-cluster.sh", ["stop-node", index.ToString(), "--dir", _dir], Environment, TimeSpan.FromMinutes(2));
+            Assert.True(stopCode == 0, stopLog);
+            var (startCode, startLog) = await Repo.RunAsync("deploy/local-cluster.sh", ["restart-node", index.ToString(), .. Ports], Environment, TimeSpan.FromMinutes(2));
+            Assert.True(startCode == 0, startLog);
+        }
+        Volatile.Write(ref rollingStop, true);
+        await load;
+        output.WriteLine($"rolling restart: {served} served, {failed} failed, {client.Retries} retries in total");
+        Assert.True(served > 20);
+        Assert.Equal(0, failed);
         foreach (var node in nodes) node.Dispose();
     }
 }
