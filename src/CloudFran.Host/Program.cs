@@ -1,3 +1,4 @@
+using CloudFran.Grains.Crm;
 using CloudFran.Grains.Messaging;
 using CloudFran.Host;
 using CloudFran.Host.Database;
@@ -19,6 +20,7 @@ builder.AddPlatformObservability();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
 builder.Services.AddMessaging(builder.Configuration);
+builder.Services.AddCrm(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();
