@@ -48,6 +48,7 @@ public static class WebSetup
         routes.MapTwilioWebhooksApi();
         routes.MapWebhooksApi();
         routes.MapCalendarApi();
+        routes.MapCrmApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

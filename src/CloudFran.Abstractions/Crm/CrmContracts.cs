@@ -177,3 +177,25 @@ public static class CrmGrainFactoryExtensions
     public static ILeadsGrain GetLeads(this IGrainFactory factory, TenantScope scope) =>
         factory.GetGrain<ILeadsGrain>($"{scope}/leads");
 }
+
+[GenerateSerializer, Immutable, Alias("cf.GatewayRateDecision")]
+public sealed record GatewayRateDecision(
+    [property: Id(0)] bool Allowed,
+    [property: Id(1)] int Limit,
+    [property: Id(2)] int Remaining,
+    [property: Id(3)] long ResetUnixSeconds);
+
+/// <summary>One fixed one-minute window for one credential on one gateway endpoint class.
+/// Key: <c>tn_…/gwrl/{bucket}/{credential hash}</c>.</summary>
+public interface IGatewayRateGrain : IGrainWithStringKey
+{
+    Task<GatewayRateDecision> HitAsync(int limit);
+}
+
+public static class GatewayGrainFactoryExtensions
+{
+    public static IGatewayRateGrain GetGatewayRate(this IGrainFactory factory, string tenantId, string bucket, string credentialHash) =>
+        Ids.IsValid(tenantId, "tn")
+            ? factory.GetGrain<IGatewayRateGrain>($"{tenantId}/gwrl/{bucket}/{credentialHash}")
+            : throw new ArgumentException($"'{tenantId}' is not a tenant id.");
+}
