@@ -8,6 +8,7 @@ using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Crm;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -33,7 +34,8 @@ public sealed class AutopilotCursorState
 /// </summary>
 public sealed partial class AutopilotCampaignGrain(
     PlatformDb db,
-    TimeProvider clock,
+    [FromKeyedServices(CrmClock.Key)] TimeProvider clock,
+    TimeProvider platformClock,
     [PersistentState("autopilot")] IPersistentState<AutopilotCursorState> cursor,
     ILogger<AutopilotCampaignGrain> logger) : Grain, IAutopilotCampaignGrain, IRemindable
 {
@@ -197,7 +199,7 @@ public sealed partial class AutopilotCampaignGrain(
             WITH ins AS (
                 INSERT INTO autopilot_enrollments (tenant_id, env, enrollment_id, campaign_id, lead_id, phone, state, next_step,
                                                    next_due_at, enrolled_at, reply_watermark, updated_at)
-                VALUES (@t, @e, @id, @c, @lead, @phone, 'active', 0, @due, @now, @now, @now)
+                VALUES (@t, @e, @id, @c, @lead, @phone, 'active', 0, @due, @now, @heard, @now)
                 ON CONFLICT (tenant_id, env, campaign_id, lead_id) DO NOTHING
                 RETURNING {EnrollmentColumns})
             SELECT * FROM ins
@@ -206,7 +208,7 @@ public sealed partial class AutopilotCampaignGrain(
              WHERE tenant_id = @t AND env = @e AND campaign_id = @c AND lead_id = @lead AND NOT EXISTS (SELECT 1 FROM ins)
             """, ReadEnrollment,
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", Ids.New("enr", 20)), ("c", _campaignId), ("lead", leadId),
-            ("phone", phone), ("due", now.AddDays(def.Cadence[0])), ("now", now));
+            ("phone", phone), ("due", now.AddDays(def.Cadence[0])), ("now", now), ("heard", platformClock.GetUtcNow()));
         await EnsureReminderAsync();
         return rows[0];
     }
@@ -305,11 +307,12 @@ public sealed partial class AutopilotCampaignGrain(
         var now = clock.GetUtcNow();
         var rows = await db.QueryAsync(
             $"""
-            UPDATE autopilot_enrollments SET state = 'active', reason = NULL, reply_watermark = @now, updated_at = @now,
+            UPDATE autopilot_enrollments SET state = 'active', reason = NULL, reply_watermark = @heard, updated_at = @now,
                    next_due_at = greatest(next_due_at, @now)
              WHERE tenant_id = @t AND env = @e AND campaign_id = @c AND lead_id = @lead AND state = 'paused'
             RETURNING {EnrollmentColumns}
-            """, ReadEnrollment, ("now", now), ("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("lead", leadId));
+            """, ReadEnrollment, ("now", now), ("heard", platformClock.GetUtcNow()), ("t", _scope.TenantId), ("e", _scope.EnvName),
+            ("c", _campaignId), ("lead", leadId));
         if (rows.Count == 0)
         {
             var existing = await db.QuerySingleAsync(
@@ -662,13 +665,13 @@ public sealed partial class AutopilotCampaignGrain(
         var now = clock.GetUtcNow();
         var def = (await LoadAsync())!;
         var (where, args) = SegmentSql.Build(segment.Rules, segment.CombineWith, now);
-        args.AddRange([("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now), ("due", now.AddDays(def.Cadence[0]))]);
+        args.AddRange([("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now), ("due", now.AddDays(def.Cadence[0])), ("heard", platformClock.GetUtcNow())]);
         await db.ExecuteAsync(
             $"""
             INSERT INTO autopilot_enrollments (tenant_id, env, enrollment_id, campaign_id, lead_id, phone, state, next_step, next_due_at,
                                                enrolled_at, reply_watermark, updated_at)
             SELECT @t, @e, 'enr_' || substr(md5(random()::text || l.lead_id || clock_timestamp()::text), 1, 20), @c, l.lead_id, l.phone,
-                   'active', 0, @due, @now, @now, @now
+                   'active', 0, @due, @now, @heard, @now
               FROM crm_leads l
              WHERE l.tenant_id = @t AND l.env = @e AND l.phone IS NOT NULL AND {where}
             ON CONFLICT (tenant_id, env, campaign_id, lead_id) DO NOTHING

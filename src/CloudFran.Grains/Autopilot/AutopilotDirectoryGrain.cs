@@ -5,6 +5,7 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Crm;
 using CloudFran.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Concurrency;
 
@@ -12,7 +13,7 @@ namespace CloudFran.Grains.Autopilot;
 
 /// <summary>See <see cref="IAutopilotDirectoryGrain"/>: reads and cross-campaign writes as SQL (stateless).</summary>
 [StatelessWorker, Reentrant]
-public sealed class AutopilotDirectoryGrain(PlatformDb db, TimeProvider clock) : Grain, IAutopilotDirectoryGrain
+public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock) : Grain, IAutopilotDirectoryGrain
 {
     private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
 

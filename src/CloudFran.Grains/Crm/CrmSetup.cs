@@ -21,12 +21,23 @@ public sealed class LeadGatewayOptions
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 }
 
+/// <summary>
+/// The clock of lead and Autopilot scheduling (a keyed <see cref="TimeProvider"/>, the system clock by default).
+/// Kept apart from the runtime's clock so that tests can move cadences forward by days without moving Orleans'
+/// own timeouts and liveness checks.
+/// </summary>
+public static class CrmClock
+{
+    public const string Key = "cloudfran.crm";
+}
+
 public static class CrmSetup
 {
     /// <summary>The text-intelligence engine and the lead gateway's JWT settings.</summary>
     public static IServiceCollection AddCrm(this IServiceCollection services, IConfiguration config)
     {
         services.AddSingleton<ITextIntelligence, LexiconTextIntelligence>();
+        services.AddKeyedSingleton<TimeProvider>(CrmClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.Configure<LeadGatewayOptions>(o =>
         {
             if (config["CLOUDFRAN_JWT_ISSUER"] is { Length: > 0 } iss) o.Issuer = iss;

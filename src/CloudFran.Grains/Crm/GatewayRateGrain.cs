@@ -1,9 +1,10 @@
 using CloudFran.Abstractions.Crm;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudFran.Grains.Crm;
 
 /// <summary>See <see cref="IGatewayRateGrain"/>: counted in one activation, so exact across nodes.</summary>
-public sealed class GatewayRateGrain(TimeProvider clock) : Grain, IGatewayRateGrain
+public sealed class GatewayRateGrain([FromKeyedServices(CrmClock.Key)] TimeProvider clock) : Grain, IGatewayRateGrain
 {
     private long _minute = -1;
     private int _count;

@@ -9,6 +9,7 @@ using CloudFran.Abstractions.TextIntelligence;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Concurrency;
 
@@ -19,7 +20,7 @@ namespace CloudFran.Grains.Crm;
 /// the grain is a stateless worker whose calls interleave (row locks order concurrent status changes).
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class LeadsGrain(PlatformDb db, TimeProvider clock, ITextIntelligence text) : Grain, ILeadsGrain
+public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock, ITextIntelligence text) : Grain, ILeadsGrain
 {
     private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString());
 

@@ -13,6 +13,7 @@ using CloudFran.Grains.Storage;
 using CloudFran.Grains.Tenancy;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CloudFran.Web.Crm;
@@ -58,7 +59,8 @@ public static class GatewayErrors
 /// (iss, aud, exp, signature; tenant from <c>tenant_id</c>, partition from <c>env</c>, role from <c>role</c>,
 /// scopes from <c>scope</c>). Then the route's own per-minute limit, per credential.
 /// </summary>
-public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, TimeProvider clock, IOptions<LeadGatewayOptions> options)
+public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock,
+    IOptions<LeadGatewayOptions> options)
 {
     private readonly ConcurrentDictionary<string, string> _keyTenants = new();
     private Rs256Jwt? _jwt;
