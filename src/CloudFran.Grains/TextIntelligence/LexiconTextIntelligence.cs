@@ -15,6 +15,16 @@ public sealed partial class LexiconTextIntelligence : ITextIntelligence
 
     private static readonly Dictionary<string, double> Lexicon = BuildLexicon();
 
+    /// <summary>Multi-word expressions scored as a unit (their words are then not scored again).</summary>
+    private static readonly (string Phrase, double Valence)[] Phrases =
+    [
+        ("above and beyond", 2.8), ("right the first time", 2.2), ("on time", 1.2), ("no complaints", 2.0), ("nothing to complain about", 2.0),
+        ("not good enough", -2.2), ("no refund", -2.2), ("never arrived", -2.4), ("never showed", -2.4), ("never received", -2.2),
+        ("did not show", -2.4), ("didn't show", -2.4), ("not show up", -2.4), ("never called", -2.0), ("nobody answered", -2.2),
+        ("nobody called", -2.0), ("went down", -1.5), ("charged twice", -2.2), ("stopped working", -2.2), ("made me sick", -3.0),
+        ("waste of", -2.4), ("keeps crashing", -2.4), ("no one", -0.8), ("not happy", -2.0), ("not satisfied", -2.0),
+    ];
+
     private static readonly HashSet<string> Negators =
         ["not", "no", "never", "none", "nothing", "neither", "nor", "without", "hardly", "barely", "cannot", "cant", "dont",
          "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "wont", "wouldnt", "shouldnt", "couldnt", "havent", "hasnt", "aint", "nobody"];
@@ -147,11 +157,23 @@ public sealed partial class LexiconTextIntelligence : ITextIntelligence
     public static double Score(string text)
     {
         var total = 0.0;
-        foreach (var sentence in Sentences().Split(text.ToLowerInvariant()))
+        foreach (var raw in Sentences().Split(text.ToLowerInvariant()))
         {
+            var sentence = raw;
+            var phraseScore = 0.0;
+            foreach (var (phrase, valence) in Phrases)
+            {
+                var at = sentence.IndexOf(phrase, StringComparison.Ordinal);
+                while (at >= 0)
+                {
+                    phraseScore += valence;
+                    sentence = string.Concat(sentence.AsSpan(0, at), " , ", sentence.AsSpan(at + phrase.Length));
+                    at = sentence.IndexOf(phrase, StringComparison.Ordinal);
+                }
+            }
             var words = Words().Matches(sentence).Select(m => m.Value.Replace("'", "").Replace("’", "")).ToList();
             var butAt = words.FindIndex(w => w is "but" or "however" or "although" or "though");
-            var sentenceScore = 0.0;
+            var sentenceScore = phraseScore;
             for (var i = 0; i < words.Count; i++)
             {
                 if (!Lexicon.TryGetValue(words[i], out var valence))
@@ -242,11 +264,12 @@ public sealed partial class LexiconTextIntelligence : ITextIntelligence
         }
         Add(3.2, "love loved loves amazing awesome excellent fantastic outstanding superb wonderful perfect brilliant phenomenal incredible exceptional");
         Add(2.4, "great best delighted thrilled impressed recommend recommended happy glad pleased beautiful terrific stellar flawless");
-        Add(1.8, "good nice helpful friendly easy quick fast smooth enjoy enjoyed like liked satisfied fair reasonable affordable clean efficient professional reliable");
+        Add(1.8, "good nice helpful friendly easy quick fast smooth smoothly enjoy enjoyed like liked satisfied fair reasonable affordable clean efficient professional reliable fresh pleasure beautifully delicious gentle");
         Add(1.5, "thanks thank appreciate appreciated worth welcoming kind polite convenient comfortable responsive useful valuable");
         Add(1.0, "fine ok okay decent interested yes sure works worked improve improved better");
         Add(-3.2, "hate hated horrible terrible awful worst disgusting pathetic useless scam nightmare atrocious");
         Add(-2.4, "bad rude angry furious disappointed disappointing unacceptable broken poor frustrating frustrated annoyed annoying ridiculous incompetent");
+        Add(-2.4, "filthy burnt stale wilted sick soggy leaks leaking leaked ignored crashing crashes scratch scratched damaged moldy");
         Add(-1.8, "slow expensive overpriced confusing difficult dirty late wrong problem problems issue issues complaint unhappy unprofessional mess messy waste");
         Add(-1.5, "wait waiting waited delay delayed cancel cancelled canceled refund lost missing error errors fail failed failure bug bugs crash crashed");
         Add(-1.0, "meh mediocre unclear cold noisy crowded hard worse sorry unfortunately");
