@@ -47,7 +47,9 @@ public sealed partial class AutopilotCampaignGrain(
     private TenantScope _scope;
     private string _campaignId = "";
     private CampaignRow? _def;
+    private const int TickPassSize = 2000;
     private bool _reminderOn;
+    private IGrainTimer? _continuation;
 
     private sealed record CampaignRow(string Name, string Goal, string? SegmentId, int[] Cadence, string Channel, string Status,
         bool IsDefault, string? LocationId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -334,15 +336,24 @@ public sealed partial class AutopilotCampaignGrain(
             await StopReminderAsync();
             return;
         }
-        var result = await ProcessDueAsync(null, 5000);
-        while (result.HasMore)
+        await TickAsync();
+    }
+
+    /// <summary>One bounded pass (so API calls to this grain never wait long); a backlog continues on a short timer.</summary>
+    private async Task TickAsync()
+    {
+        var result = await ProcessDueAsync(null, TickPassSize);
+        if (result.HasMore)
         {
-            result = await ProcessDueAsync(null, 5000);
+            _continuation ??= this.RegisterGrainTimer(async () =>
+            {
+                _continuation?.Dispose();
+                _continuation = null;
+                await TickAsync();
+            }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromMilliseconds(200), Period = Timeout.InfiniteTimeSpan });
+            return;
         }
-        var remaining = await db.ScalarAsync<long>(
-            "SELECT count(*) FROM autopilot_enrollments WHERE tenant_id = @t AND env = @e AND campaign_id = @c AND state = 'active'",
-            ("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId));
-        if (remaining == 0)
+        if (cursor.State.NextDueAt is null)
         {
             await StopReminderAsync();
         }

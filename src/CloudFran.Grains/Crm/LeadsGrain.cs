@@ -231,7 +231,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             """
             INSERT INTO crm_leads (tenant_id, env, lead_id, name, phone, email, company, source, status, tags, notes, created_at, updated_at)
             SELECT @t, @e, 'lead_' || substr(md5(random()::text || clock_timestamp()::text || g::text), 1, 20),
-                   'Test Lead ' || g, '+1415555' || lpad((g % 10000)::text, 4, '0'), 'lead' || g || '@example.com',
+                   'Test Lead ' || g, '+1415' || (2000000 + g % 7000000)::text, 'lead' || g || '@example.com',
                    (ARRAY['Acme Corp','Globex','Initech','Umbrella','Hooli'])[1 + g % 5],
                    coalesce(@source, (ARRAY['website','website','website','social','social','referral','email','phone'])[1 + (random() * 7)::int]),
                    (ARRAY['new','new','new','contacted','contacted','qualified','converted','lost'])[1 + (random() * 7)::int],
