@@ -179,20 +179,22 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
         }
     }
 
+    /// <summary>From the daily rollup (kept by triggers in the same transactions as the leads): whole UTC days.</summary>
     public async Task<LeadAnalytics> AnalyticsAsync(DateTimeOffset? from, DateTimeOffset? to)
     {
         var rows = await db.QueryAsync(
             """
             SELECT CASE WHEN grouping(source) = 0 THEN 's' WHEN grouping(status) = 0 THEN 't' ELSE 'd' END,
-                   coalesce(source, status, to_char(day, 'YYYY-MM-DD')), count(*)
-              FROM (SELECT source, status, (created_at AT TIME ZONE 'UTC')::date AS day
-                      FROM crm_leads
-                     WHERE tenant_id = @t AND env = @e AND created_at >= @from AND created_at < @to) x
+                   coalesce(source, status, to_char(day, 'YYYY-MM-DD')), sum(n)::bigint
+              FROM crm_lead_daily
+             WHERE tenant_id = @t AND env = @e AND day >= @from AND day < @to
              GROUP BY GROUPING SETS ((source), (status), (day))
+            HAVING sum(n) > 0
             """,
             r => (Kind: r.GetString(0), Key: r.GetString(1), Count: r.GetInt64(2)),
             ("t", Scope.TenantId), ("e", Scope.EnvName),
-            ("from", (from ?? DateTimeOffset.UnixEpoch).ToUniversalTime()), ("to", (to ?? DateTimeOffset.MaxValue.AddDays(-1)).ToUniversalTime()));
+            ("from", DateOnly.FromDateTime((from ?? new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime)),
+            ("to", DateOnly.FromDateTime((to ?? new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime)));
         var bySource = rows.Where(r => r.Kind == "s").OrderByDescending(r => r.Count).ThenBy(r => r.Key).ToDictionary(r => r.Key, r => r.Count);
         var byStatus = LeadNames.Statuses.ToDictionary(s => s, s => rows.FirstOrDefault(r => r.Kind == "t" && r.Key == s).Count);
         var daily = rows.Where(r => r.Kind == "d").OrderBy(r => r.Key)

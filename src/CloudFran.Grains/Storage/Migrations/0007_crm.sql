@@ -21,12 +21,58 @@ CREATE TABLE IF NOT EXISTS crm_leads
     updated_at  timestamptz   NOT NULL,
     PRIMARY KEY (tenant_id, env, lead_id)
 );
--- Analytics by date range read only this index (index-only scan over the range, grouped in one pass).
 CREATE INDEX IF NOT EXISTS ix_crm_leads_created ON crm_leads (tenant_id, env, created_at) INCLUDE (source, status);
 CREATE INDEX IF NOT EXISTS ix_crm_leads_status ON crm_leads (tenant_id, env, status, created_at);
 CREATE INDEX IF NOT EXISTS ix_crm_leads_phone ON crm_leads (tenant_id, env, phone);
 CREATE INDEX IF NOT EXISTS ix_crm_leads_email ON crm_leads (tenant_id, env, lower(email));
 CREATE INDEX IF NOT EXISTS ix_crm_leads_tags ON crm_leads USING gin (tags);
+
+-- Daily lead counts by source and status, kept by statement-level triggers in the transaction of every insert,
+-- update and delete of crm_leads: analytics read at most a few thousand rows however many leads there are.
+CREATE TABLE IF NOT EXISTS crm_lead_daily
+(
+    tenant_id varchar(40) NOT NULL,
+    env       varchar(4)  NOT NULL,
+    day       date        NOT NULL,
+    source    varchar(20) NOT NULL,
+    status    varchar(12) NOT NULL,
+    n         bigint      NOT NULL,
+    PRIMARY KEY (tenant_id, env, day, source, status)
+);
+
+CREATE OR REPLACE FUNCTION crm_lead_daily_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO crm_lead_daily (tenant_id, env, day, source, status, n)
+        SELECT tenant_id, env, (created_at AT TIME ZONE 'UTC')::date, source, status, count(*)
+          FROM new_rows GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (tenant_id, env, day, source, status) DO UPDATE SET n = crm_lead_daily.n + excluded.n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO crm_lead_daily (tenant_id, env, day, source, status, n)
+        SELECT tenant_id, env, (created_at AT TIME ZONE 'UTC')::date, source, status, -count(*)
+          FROM old_rows GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (tenant_id, env, day, source, status) DO UPDATE SET n = crm_lead_daily.n + excluded.n;
+    ELSE
+        INSERT INTO crm_lead_daily (tenant_id, env, day, source, status, n)
+        SELECT tenant_id, env, day, source, status, sum(d)
+          FROM (SELECT tenant_id, env, (created_at AT TIME ZONE 'UTC')::date AS day, source, status, 1 AS d FROM new_rows
+                UNION ALL
+                SELECT tenant_id, env, (created_at AT TIME ZONE 'UTC')::date, source, status, -1 FROM old_rows) x
+         GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (tenant_id, env, day, source, status) DO UPDATE SET n = crm_lead_daily.n + excluded.n;
+    END IF;
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS crm_leads_daily_insert ON crm_leads;
+CREATE TRIGGER crm_leads_daily_insert AFTER INSERT ON crm_leads
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION crm_lead_daily_apply();
+DROP TRIGGER IF EXISTS crm_leads_daily_update ON crm_leads;
+CREATE TRIGGER crm_leads_daily_update AFTER UPDATE ON crm_leads
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION crm_lead_daily_apply();
+DROP TRIGGER IF EXISTS crm_leads_daily_delete ON crm_leads;
+CREATE TRIGGER crm_leads_daily_delete AFTER DELETE ON crm_leads
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION crm_lead_daily_apply();
 
 CREATE TABLE IF NOT EXISTS crm_segments
 (
