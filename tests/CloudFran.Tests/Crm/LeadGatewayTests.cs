@@ -156,6 +156,18 @@ public sealed class LeadGatewayTests(CrmFactory factory) : IClassFixture<CrmFact
         Assert.Equal(0, none.GetProperty("total_leads").GetInt64());
         Assert.Equal(0, none.GetProperty("conversion_rate").GetDouble());
 
+        // The rollup follows status changes and deletions in the same transaction.
+        var leads = await (await crm.GetAsync("/v1/crm/leads?source=social")).JsonAsync(HttpStatusCode.OK);
+        var socialId = leads.GetProperty("data")[0].GetProperty("leadId").GetString();
+        await (await crm.PatchJsonAsync($"/v1/crm/leads/{socialId}", new { status = "converted" })).JsonAsync(HttpStatusCode.OK);
+        var lost = await (await crm.GetAsync("/v1/crm/leads?status=lost")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.NoContent, (await crm.DeleteAsync($"/v1/crm/leads/{lost.GetProperty("data")[0].GetProperty("leadId").GetString()}")).StatusCode);
+        var after = await (await client.GetAsync("/api/analytics/leads")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(5, after.GetProperty("total_leads").GetInt64());
+        Assert.Equal(0.6, after.GetProperty("conversion_rate").GetDouble(), 4);
+        Assert.Equal(0, after.GetProperty("leads_by_status").GetProperty("lost").GetInt64());
+        Assert.False(after.GetProperty("leads_by_source").TryGetProperty("walk_in", out _));
+
         var mock = await (await client.GetAsync("/api/test/mock-analytics")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(1000, mock.GetProperty("total_leads").GetInt32());
         Assert.Equal(600, mock.GetProperty("leads_by_source").GetProperty("website").GetInt32());
