@@ -365,8 +365,9 @@ public sealed partial class AutopilotCampaignGrain(
         var now = (asOf ?? clock.GetUtcNow()).ToUniversalTime();
         int sent = 0, deferred = 0, paused = 0, exited = 0, completed = 0, suppressed = 0;
         var hasMore = false;
-        if (def.Status != "active")
+        if (def.Status != "active" || def.Channel == "email")
         {
+            // Email delivery is not available yet: an email-only campaign holds its touches.
             return new ProcessResult(now, 0, 0, 0, 0, 0, 0);
         }
         var variants = await VariantsAsync();

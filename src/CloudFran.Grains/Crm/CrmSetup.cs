@@ -33,11 +33,13 @@ public static class CrmClock
 
 public static class CrmSetup
 {
-    /// <summary>The text-intelligence engine and the lead gateway's JWT settings.</summary>
+    /// <summary>The text-intelligence engine, the lead gateway's JWT settings, the Autopilot inbound listener.</summary>
     public static IServiceCollection AddCrm(this IServiceCollection services, IConfiguration config)
     {
         services.AddSingleton<ITextIntelligence, LexiconTextIntelligence>();
         services.AddKeyedSingleton<TimeProvider>(CrmClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.AddSingleton<Autopilot.AutopilotInboundSignal>();
+        services.AddHostedService<Autopilot.AutopilotInboundWorker>();
         services.Configure<LeadGatewayOptions>(o =>
         {
             if (config["CLOUDFRAN_JWT_ISSUER"] is { Length: > 0 } iss) o.Issuer = iss;

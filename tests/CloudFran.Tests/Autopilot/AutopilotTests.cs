@@ -44,6 +44,21 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
     private static async Task<JsonElement> ConversationAsync(HttpClient client, string leadId) =>
         await (await client.GetAsync($"/v1/autopilot/leads/{leadId}/conversation")).JsonAsync(HttpStatusCode.OK);
 
+    /// <summary>Waits for the inbound listener to apply a reply or STOP to the lead's enrollments.</summary>
+    private static async Task WaitForStatesAsync(HttpClient client, string leadId, string state)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var enrollments = (await ConversationAsync(client, leadId)).GetProperty("enrollments").EnumerateArray().ToList();
+            if (enrollments.All(e => e.GetProperty("state").GetString() == state))
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The lead's enrollments did not become {state}.");
+    }
+
     private static int Touches(JsonElement conversation, string? campaignId = null) =>
         conversation.GetProperty("messages").EnumerateArray().Count(m =>
             m.GetProperty("campaignId").ValueKind == JsonValueKind.String
@@ -124,6 +139,7 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
 
         factory.SetTime(start.AddHours(2));
         await factory.InboundSmsAsync(phone, ours, "Sounds good, what times do you have on Friday?");
+        await WaitForStatesAsync(client, leadId, "paused"); // applied on arrival, before any touch falls due
         factory.SetTime(start.AddDays(1).AddMinutes(1));
         var result = await ProcessAsync(client, campaignId);
         Assert.Equal(0, result.GetProperty("sent").GetInt32());
@@ -156,6 +172,7 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
 
         factory.SetTime(start.AddHours(1));
         await factory.InboundSmsAsync(phone, ours, "STOP");
+        await WaitForStatesAsync(client, leadId, "exited"); // every campaign, on arrival
         factory.SetTime(start.AddDays(3).AddMinutes(1));
         await ProcessAsync(client, first);
         await ProcessAsync(client, second);
