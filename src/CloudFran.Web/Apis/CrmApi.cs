@@ -4,6 +4,7 @@ using CloudFran.Abstractions.Crm;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
+using CloudFran.Abstractions.TextIntelligence;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Crm;
 using CloudFran.Web.Infrastructure;
@@ -13,6 +14,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Apis;
+
+public sealed record SentimentRequest(string? Text, string? Source);
+
+public sealed record ReplySuggestionRequest(string? Message);
 
 /// <summary>CRM: leads (CRUD, filters, search, paging), smart segments, CSV contact import. Also maps the lead
 /// gateway (/api) and Autopilot (/v1/autopilot, /v1/billing/outcomes), which share the lead model.</summary>
@@ -136,6 +141,22 @@ public static class CrmApi
             .RequireTenant(Role.Manager)
             .DisableAntiforgery()
             .WithName("ImportContacts").WithSummary("CSV contact import (multipart: file, mapping JSON, duplicateStrategy skip|update|create_new, defaultTags comma-separated) with a per-row report.");
+
+        group.MapPost("/sentiment", (SentimentRequest body, ITextIntelligence text) =>
+            {
+                new Check().Required("text", body.Text, 10_000).OneOf("source", body.Source, ["sms", "review", "ticket", "transcript"]).ThrowIfInvalid();
+                return text.Analyze(body.Text!);
+            })
+            .WithName("AnalyzeSentiment").WithSummary("Sentiment agent: text ≤ 10,000 characters, source sms|review|ticket|transcript → sentiment, confidence, score, entities, summary.");
+
+        group.MapPost("/reply-suggestions", (ReplySuggestionRequest body, ITextIntelligence text) =>
+            {
+                new Check().Required("message", body.Message, 1600).ThrowIfInvalid();
+                var analysis = text.Analyze(body.Message!);
+                var suggestion = text.SuggestReplies(body.Message!);
+                return new { suggestion.Intent, analysis.Sentiment, suggestion.Suggestions, engine = text.Engine };
+            })
+            .WithName("SuggestReplies").WithSummary("Response intelligence: the intent and sentiment of an incoming message and suggested replies.");
 
         return group;
     }

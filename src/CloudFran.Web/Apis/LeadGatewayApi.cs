@@ -114,7 +114,7 @@ public static class LeadGatewayApi
                 var leadId = http.Request.Query["lead_id"].ToString();
                 if (leadId.Length == 0)
                 {
-                    throw new Check().Missing("lead_id").ThrowIfInvalidAndReturn();
+                    new Check().Missing("lead_id").ThrowIfInvalid();
                 }
                 RequireLeadId(leadId);
                 var s = await grains.GetLeads(Caller(http).Scope).SentimentAsync(leadId);
@@ -212,12 +212,6 @@ public static class LeadGatewayApi
         {
             throw new CloudFranException(404, GatewayErrors.NotFound, $"Lead {leadId} was not found.");
         }
-    }
-
-    private static Exception ThrowIfInvalidAndReturn(this Check check)
-    {
-        check.ThrowIfInvalid();
-        return new InvalidOperationException("unreachable");
     }
 
     private static async Task<T> ReadAsync<T>(HttpContext http) where T : class

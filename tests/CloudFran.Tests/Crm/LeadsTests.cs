@@ -129,6 +129,23 @@ public sealed class LeadsTests(CrmFactory factory) : IClassFixture<CrmFactory>
     }
 
     [Fact]
+    public async Task Sentiment_agent_and_reply_suggestions()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        var review = await (await client.PostJsonAsync("/v1/crm/sentiment", new { text = "The staff were rude and the wait was terrible.", source = "review" }))
+            .JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("negative", review.GetProperty("sentiment").GetString());
+        Assert.True(review.GetProperty("score").GetDouble() < 0);
+        await (await client.PostJsonAsync("/v1/crm/sentiment", new { text = "x", source = "fax" })).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+        await (await client.PostJsonAsync("/v1/crm/sentiment", new { text = new string('a', 10_001) })).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+        var reply = await (await client.PostJsonAsync("/v1/crm/reply-suggestions", new { message = "Do you have any openings on Saturday?" })).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("booking", reply.GetProperty("intent").GetString());
+        Assert.NotEmpty(reply.GetProperty("suggestions").EnumerateArray());
+        await (await client.PostJsonAsync("/v1/crm/reply-suggestions", new { })).ErrorAsync(HttpStatusCode.BadRequest, "MISSING_FIELD");
+    }
+
+    [Fact]
     public async Task Smart_segments_are_evaluated_in_sql_with_and_or()
     {
         var tenant = await factory.CreateTenantAsync();
