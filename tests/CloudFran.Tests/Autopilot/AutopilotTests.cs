@@ -73,6 +73,8 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
         var phone = Phone();
         var enrollment = await EnrollAsync(client, campaignId, phone, name: "Ana Diaz");
         var leadId = enrollment.GetProperty("leadId").GetString()!;
+        Assert.Equal(1, await factory.CountAsync(
+            "SELECT count(*) FROM orleans_reminders WHERE grain_id LIKE '%' || @c AND reminder_name = 'autopilot-tick'", ("c", campaignId)));
 
         var touchDays = new List<int>();
         for (var day = 0; day <= 9; day++)
