@@ -47,7 +47,7 @@ public sealed partial class AutopilotCampaignGrain(
     private TenantScope _scope;
     private string _campaignId = "";
     private CampaignRow? _def;
-    private const int TickPassSize = 2000;
+    private const int TickPassSize = 500;
     private bool _reminderOn;
     private IGrainTimer? _continuation;
 
