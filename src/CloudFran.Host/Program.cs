@@ -1,3 +1,4 @@
+using CloudFran.Grains.Crm;
 using CloudFran.Grains.Messaging;
 using CloudFran.Grains.Voice;
 using CloudFran.Host;
@@ -22,6 +23,7 @@ builder.Services.AddHostedService<PlatformBootstrap>();
 builder.Services.AddMessaging(builder.Configuration);
 builder.Services.AddVoice(builder.Configuration);
 builder.Services.AddLoyalty(builder.Configuration);
+builder.Services.AddCrm(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();

@@ -55,6 +55,7 @@ public static class WebSetup
         routes.MapVoiceApi();
         routes.MapInventoryApi();
         routes.MapLoyaltyApi();
+        routes.MapCrmApi();
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapScalarApiReference("/docs", o => o.WithTitle("CloudFran API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return routes;

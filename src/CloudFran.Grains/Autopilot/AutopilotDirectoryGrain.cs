@@ -1,0 +1,177 @@
+using CloudFran.Abstractions.Autopilot;
+using CloudFran.Abstractions.Crm;
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Validation;
+using CloudFran.Grains.Crm;
+using CloudFran.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace CloudFran.Grains.Autopilot;
+
+/// <summary>See <see cref="IAutopilotDirectoryGrain"/>: reads and cross-campaign writes as SQL (stateless).</summary>
+[StatelessWorker, Reentrant]
+public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock) : Grain, IAutopilotDirectoryGrain
+{
+    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
+
+    public async Task<IReadOnlyList<CampaignView>> ListCampaignsAsync()
+    {
+        var ids = await db.QueryAsync(
+            "SELECT campaign_id FROM autopilot_campaigns WHERE tenant_id = @t AND env = @e ORDER BY created_at, campaign_id LIMIT 200",
+            r => r.GetString(0), ("t", Scope.TenantId), ("e", Scope.EnvName));
+        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetCampaign(Scope, id).GetAsync()));
+        return views;
+    }
+
+    public async Task<ConversationView> GetConversationAsync(string leadId)
+    {
+        var lead = await GrainFactory.GetLeads(Scope).GetAsync(leadId);
+        var enrollments = await db.QueryAsync(
+            """
+            SELECT enrollment_id, campaign_id, lead_id, state, reason, next_step, next_due_at, variant_id, enrolled_at
+              FROM autopilot_enrollments WHERE tenant_id = @t AND env = @e AND lead_id = @lead ORDER BY enrolled_at
+            """,
+            r => new EnrollmentView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.NullableString("reason"), r.GetInt32(5),
+                r.NullableTime("next_due_at"), r.NullableString("variant_id"), r.Time("enrolled_at")),
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId));
+        var messages = lead.Phone is null ? [] : await db.QueryAsync(
+            """
+            SELECT m.message_id, m.direction, m.body, m.status, m.created_at, t.campaign_id, t.variant_id, t.step
+              FROM sms_messages m
+              LEFT JOIN autopilot_touches t ON t.tenant_id = m.tenant_id AND t.env = m.env AND t.message_id = m.message_id
+             WHERE m.tenant_id = @t AND m.env = @e AND m.contact_phone = @p
+             ORDER BY m.created_at, m.message_id
+             LIMIT 500
+            """,
+            r => new ConversationMessage(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time("created_at"),
+                r.NullableString("campaign_id"), r.NullableString("variant_id"), r.IsDBNull(7) ? null : r.GetInt32(7)),
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("p", lead.Phone));
+        return new ConversationView(lead.LeadId, lead.Phone, enrollments, messages);
+    }
+
+    public async Task<OutcomeView> RecordOutcomeAsync(OutcomeInput input)
+    {
+        new Check().Required("type", input.Type, 20).OneOf("type", input.Type, AutopilotNames.OutcomeTypes)
+            .Required("customerId", input.CustomerId, 100).Text("agentId", input.AgentId, 100).Text("idempotencyKey", input.IdempotencyKey, 200)
+            .ThrowIfInvalid();
+        if (input.Value is < 0 or > 100_000_000)
+        {
+            throw CloudFranException.Invalid("value", "value must be between 0 and 100000000.");
+        }
+        var now = clock.GetUtcNow();
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        // The customer is a lead id, or a phone / email that identifies one.
+        string? leadId = null;
+        string? oldStatus = null;
+        await using (var find = new NpgsqlCommand(
+            """
+            SELECT lead_id, status FROM crm_leads
+             WHERE tenant_id = @t AND env = @e AND (lead_id = @c OR phone = @c OR lower(email) = lower(@c))
+             ORDER BY (lead_id = @c) DESC, created_at LIMIT 1 FOR UPDATE
+            """, conn, tx))
+        {
+            find.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("c", input.CustomerId!.Trim());
+            await using var reader = await find.ExecuteReaderAsync();
+            if (await reader.ReadAsync())
+            {
+                leadId = reader.GetString(0);
+                oldStatus = reader.GetString(1);
+            }
+        }
+        string? campaignId = null, variantId = null;
+        if (leadId is not null)
+        {
+            await using var last = new NpgsqlCommand(
+                """
+                SELECT campaign_id, variant_id FROM autopilot_touches
+                 WHERE tenant_id = @t AND env = @e AND lead_id = @lead AND status = 'sent'
+                 ORDER BY sent_at DESC NULLS LAST, created_at DESC LIMIT 1
+                """, conn, tx);
+            last.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("lead", leadId);
+            await using var reader = await last.ExecuteReaderAsync();
+            if (await reader.ReadAsync())
+            {
+                campaignId = reader.GetString(0);
+                variantId = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+        }
+        OutcomeView view;
+        await using (var insert = new NpgsqlCommand(
+            """
+            WITH ins AS (
+                INSERT INTO autopilot_outcomes (tenant_id, env, outcome_id, type, value, agent_id, customer_id, lead_id, campaign_id, variant_id,
+                                                idempotency_key, created_at)
+                VALUES (@t, @e, @id, @type, @value, @agent, @customer, @lead, @campaign, @variant, @key, @now)
+                ON CONFLICT (tenant_id, env, idempotency_key) DO NOTHING
+                RETURNING outcome_id, type, value, agent_id, customer_id, lead_id, campaign_id, variant_id, created_at, true AS fresh)
+            SELECT * FROM ins
+            UNION ALL
+            SELECT outcome_id, type, value, agent_id, customer_id, lead_id, campaign_id, variant_id, created_at, false FROM autopilot_outcomes
+             WHERE tenant_id = @t AND env = @e AND idempotency_key = @key AND NOT EXISTS (SELECT 1 FROM ins)
+            """, conn, tx))
+        {
+            insert.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", Ids.New("out")).Add("type", input.Type).Add("value", input.Value ?? 0m)
+                .Add("agent", input.AgentId).Add("customer", input.CustomerId.Trim()).Add("lead", leadId).Add("campaign", campaignId)
+                .Add("variant", variantId).Add("key", input.IdempotencyKey).Add("now", now);
+            await using var reader = await insert.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            view = new OutcomeView(reader.GetString(0), reader.GetString(1), reader.GetDecimal(2), reader.NullableString("agent_id"),
+                reader.GetString(4), reader.NullableString("lead_id"), reader.NullableString("campaign_id"), reader.NullableString("variant_id"),
+                reader.Time("created_at"));
+            var fresh = reader.GetBoolean(9);
+            await reader.CloseAsync();
+            if (!fresh)
+            {
+                await tx.CommitAsync();
+                return view;
+            }
+        }
+        if (leadId is not null)
+        {
+            // A booking, sale or conversion ends the lead's sequences; the lead's status follows the outcome.
+            if (input.Type is "booking" or "sale" or "conversion")
+            {
+                await using var exit = new NpgsqlCommand(
+                    """
+                    UPDATE autopilot_enrollments SET state = 'exited', reason = @reason, next_due_at = NULL, updated_at = @now
+                     WHERE tenant_id = @t AND env = @e AND lead_id = @lead AND state IN ('active', 'paused')
+                    """, conn, tx);
+                await exit.Add("reason", "outcome_" + input.Type).Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName)
+                    .Add("lead", leadId).ExecuteNonQueryAsync();
+            }
+            var newStatus = input.Type == "lead_qualified" ? "qualified" : "converted";
+            if (oldStatus != newStatus && oldStatus != "converted")
+            {
+                await using var status = new NpgsqlCommand(
+                    "UPDATE crm_leads SET status = @s, updated_at = @now WHERE tenant_id = @t AND env = @e AND lead_id = @lead", conn, tx);
+                await status.Add("s", newStatus).Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("lead", leadId)
+                    .ExecuteNonQueryAsync();
+                await LeadsGrain.StatusEventsAsync(conn, tx, Scope, leadId, oldStatus!, newStatus, input.AgentId ?? "outcome", now);
+            }
+        }
+        await tx.CommitAsync();
+        return view;
+    }
+
+    public async Task<string?> EnrollInDefaultAsync(string leadId)
+    {
+        var campaignId = await db.ScalarAsync<string>(
+            "SELECT campaign_id FROM autopilot_campaigns WHERE tenant_id = @t AND env = @e AND is_default AND status = 'active'",
+            ("t", Scope.TenantId), ("e", Scope.EnvName));
+        if (campaignId is null)
+        {
+            return null;
+        }
+        var lead = await GrainFactory.GetLeads(Scope).GetAsync(leadId);
+        if (lead.Phone is null)
+        {
+            return null;
+        }
+        await GrainFactory.GetCampaign(Scope, campaignId).EnrollAsync(new EnrollInput(leadId, null, null, null, null, null));
+        return campaignId;
+    }
+}

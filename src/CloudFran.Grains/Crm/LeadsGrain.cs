@@ -1,0 +1,408 @@
+using System.Globalization;
+using System.Text.Json;
+using CloudFran.Abstractions.Autopilot;
+using CloudFran.Abstractions.Crm;
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Abstractions.TextIntelligence;
+using CloudFran.Abstractions.Validation;
+using CloudFran.Grains.Events;
+using CloudFran.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace CloudFran.Grains.Crm;
+
+/// <summary>
+/// See <see cref="ILeadsGrain"/>. Leads are rows, not grain state: every call is a statement or a transaction, so
+/// the grain is a stateless worker whose calls interleave (row locks order concurrent status changes).
+/// </summary>
+[StatelessWorker, Reentrant]
+public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock, ITextIntelligence text) : Grain, ILeadsGrain
+{
+    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString());
+
+    public async Task<LeadView> CreateAsync(LeadInput input)
+    {
+        new Check().CheckInput(input, requireEmail: false).ThrowIfInvalid();
+        var lead = await InsertAsync(input);
+        if (input.AutoNurture ?? true)
+        {
+            var campaignId = await GrainFactory.GetAutopilot(Scope).EnrollInDefaultAsync(lead.LeadId);
+            lead = lead with { EnrolledCampaignId = campaignId };
+        }
+        return lead;
+    }
+
+    private async Task<LeadView> InsertAsync(LeadInput input)
+    {
+        var now = clock.GetUtcNow();
+        var id = Ids.New("lead");
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        LeadView lead;
+        await using (var cmd = new NpgsqlCommand(
+            $"""
+            INSERT INTO crm_leads (tenant_id, env, lead_id, name, phone, email, company, source, status, tags, notes, owner,
+                                   location_id, timezone, created_at, updated_at)
+            VALUES (@t, @e, @id, @name, @phone, @email, @company, @source, @status, @tags, @notes, @owner, @loc, @tz, @now, @now)
+            RETURNING {LeadSql.Columns}
+            """, conn, tx))
+        {
+            cmd.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", id).Add("name", input.Name!.Trim())
+                .Add("phone", LeadRules.NormalizePhone(input.Phone)).Add("email", input.Email?.Trim())
+                .Add("company", input.Company?.Trim()).Add("source", LeadNames.NormalizeSource(input.Source) ?? "website")
+                .Add("status", input.Status ?? "new").Add("tags", Tags(input.Tags)).Add("notes", input.Notes)
+                .Add("owner", input.Owner).Add("loc", input.LocationId).Add("tz", input.Timezone ?? PhoneZone(input.Phone)).Add("now", now);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            lead = LeadSql.Read(reader);
+        }
+        await EventOutbox.AppendAsync(conn, tx, Scope, "lead.created",
+            new { lead_id = lead.LeadId, name = lead.Name, email = lead.Email, phone = lead.Phone, source = lead.Source, status = lead.Status });
+        await tx.CommitAsync();
+        return lead;
+    }
+
+    public async Task<LeadView> GetAsync(string leadId) =>
+        await db.QuerySingleAsync($"SELECT {LeadSql.Columns} FROM crm_leads WHERE tenant_id = @t AND env = @e AND lead_id = @id",
+            LeadSql.Read, ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", leadId))
+        ?? throw CloudFranException.NotFound($"Lead {leadId}");
+
+    public async Task<PagedList<LeadView>> ListAsync(LeadQuery q)
+    {
+        var where = new List<string> { "tenant_id = @t", "env = @e" };
+        var args = new List<(string, object?)> { ("t", Scope.TenantId), ("e", Scope.EnvName) };
+        void Add(string sql, string name, object? value)
+        {
+            where.Add(sql);
+            args.Add((name, value));
+        }
+        if (q.Status is not null) Add("status = @status", "status", q.Status);
+        if (q.Source is not null) Add("source = @source", "source", LeadNames.NormalizeSource(q.Source));
+        if (q.Tag is not null) Add("@tag = ANY(tags)", "tag", q.Tag);
+        if (q.Owner is not null) Add("owner = @owner", "owner", q.Owner);
+        if (q.LocationId is not null) Add("location_id = @loc", "loc", q.LocationId);
+        if (q.CreatedFrom is not null) Add("created_at >= @from", "from", q.CreatedFrom.Value.ToUniversalTime());
+        if (q.CreatedTo is not null) Add("created_at < @to", "to", q.CreatedTo.Value.ToUniversalTime());
+        if (q.Search is not null)
+        {
+            var like = "%" + q.Search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            Add("(name ILIKE @q OR email ILIKE @q OR phone ILIKE @q OR company ILIKE @q)", "q", like);
+        }
+        var filter = string.Join(" AND ", where);
+        args.Add(("limit", q.PageSize));
+        args.Add(("offset", (q.Page - 1) * q.PageSize));
+        var rows = await db.QueryAsync(
+            $"SELECT {LeadSql.Columns}, count(*) OVER () AS total FROM crm_leads WHERE {filter} ORDER BY created_at DESC, lead_id LIMIT @limit OFFSET @offset",
+            r => (Lead: LeadSql.Read(r), Total: r.GetInt64(14)), args.ToArray());
+        var total = rows.Count > 0 ? rows[0].Total
+            : q.Page == 1 ? 0 : await db.ScalarAsync<long>($"SELECT count(*) FROM crm_leads WHERE {filter}", args.ToArray());
+        return new PagedList<LeadView>(rows.Select(r => r.Lead).ToList(), q.Page, q.PageSize, total);
+    }
+
+    public async Task<LeadView> UpdateAsync(string leadId, LeadPatch patch)
+    {
+        new Check().CheckPatch(patch).ThrowIfInvalid();
+        var now = clock.GetUtcNow();
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        string? oldStatus;
+        await using (var old = new NpgsqlCommand(
+            "SELECT status FROM crm_leads WHERE tenant_id = @t AND env = @e AND lead_id = @id FOR UPDATE", conn, tx))
+        {
+            old.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", leadId);
+            oldStatus = await old.ExecuteScalarAsync() as string;
+        }
+        if (oldStatus is null)
+        {
+            throw CloudFranException.NotFound($"Lead {leadId}");
+        }
+        LeadView lead;
+        await using (var cmd = new NpgsqlCommand(
+            $"""
+            UPDATE crm_leads SET name = coalesce(@name, name), phone = coalesce(@phone, phone), email = coalesce(@email, email),
+                   company = coalesce(@company, company), source = coalesce(@source, source), status = coalesce(@status, status),
+                   tags = coalesce(@tags, tags), notes = coalesce(@notes, notes), owner = coalesce(@owner, owner),
+                   location_id = coalesce(@loc, location_id), timezone = coalesce(@tz, timezone), updated_at = @now
+             WHERE tenant_id = @t AND env = @e AND lead_id = @id
+            RETURNING {LeadSql.Columns}
+            """, conn, tx))
+        {
+            cmd.Add("name", patch.Name?.Trim()).Add("phone", LeadRules.NormalizePhone(patch.Phone)).Add("email", patch.Email)
+                .Add("company", patch.Company).Add("source", LeadNames.NormalizeSource(patch.Source)).Add("status", patch.Status)
+                .Add("notes", patch.Notes).Add("owner", patch.Owner).Add("loc", patch.LocationId).Add("tz", patch.Timezone)
+                .Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", leadId);
+            cmd.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+            {
+                Value = patch.Tags is null ? DBNull.Value : Tags(patch.Tags),
+            });
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            lead = LeadSql.Read(reader);
+        }
+        if (patch.Status is not null && patch.Status != oldStatus)
+        {
+            await StatusEventsAsync(conn, tx, Scope, lead.LeadId, oldStatus, patch.Status, patch.UpdatedBy, now);
+        }
+        await tx.CommitAsync();
+        return lead;
+    }
+
+    /// <summary>lead.status_updated for every change, plus lead.qualified / lead.converted from the catalog.</summary>
+    public static async Task StatusEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string leadId,
+        string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now)
+    {
+        await EventOutbox.AppendAsync(conn, tx, scope, "lead.status_updated",
+            new { lead_id = leadId, old_status = oldStatus, new_status = newStatus, updated_by = updatedBy, at = now });
+        if (newStatus is "qualified" or "converted")
+        {
+            await EventOutbox.AppendAsync(conn, tx, scope, "lead." + newStatus, new { lead_id = leadId, old_status = oldStatus, at = now },
+                $"lead.{newStatus}:{leadId}");
+        }
+    }
+
+    public async Task DeleteAsync(string leadId)
+    {
+        var removed = await db.QueryAsync(
+            """
+            WITH gone AS (DELETE FROM crm_leads WHERE tenant_id = @t AND env = @e AND lead_id = @id RETURNING lead_id),
+                 stop AS (UPDATE autopilot_enrollments SET state = 'exited', reason = 'lead_deleted', next_due_at = NULL, updated_at = @now
+                           WHERE tenant_id = @t AND env = @e AND lead_id IN (SELECT lead_id FROM gone) AND state IN ('active', 'paused'))
+            SELECT lead_id FROM gone
+            """, r => r.GetString(0), ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", leadId), ("now", clock.GetUtcNow()));
+        if (removed.Count == 0)
+        {
+            throw CloudFranException.NotFound($"Lead {leadId}");
+        }
+    }
+
+    /// <summary>From the daily rollup (kept by triggers in the same transactions as the leads): whole UTC days.</summary>
+    public async Task<LeadAnalytics> AnalyticsAsync(DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var rows = await db.QueryAsync(
+            """
+            SELECT CASE WHEN grouping(source) = 0 THEN 's' WHEN grouping(status) = 0 THEN 't' ELSE 'd' END,
+                   coalesce(source, status, to_char(day, 'YYYY-MM-DD')), sum(n)::bigint
+              FROM crm_lead_daily
+             WHERE tenant_id = @t AND env = @e AND day >= @from AND day < @to
+             GROUP BY GROUPING SETS ((source), (status), (day))
+            HAVING sum(n) > 0
+            """,
+            r => (Kind: r.GetString(0), Key: r.GetString(1), Count: r.GetInt64(2)),
+            ("t", Scope.TenantId), ("e", Scope.EnvName),
+            ("from", DateOnly.FromDateTime((from ?? new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime)),
+            ("to", DateOnly.FromDateTime((to ?? new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime)));
+        var bySource = rows.Where(r => r.Kind == "s").OrderByDescending(r => r.Count).ThenBy(r => r.Key).ToDictionary(r => r.Key, r => r.Count);
+        var byStatus = LeadNames.Statuses.ToDictionary(s => s, s => rows.FirstOrDefault(r => r.Kind == "t" && r.Key == s).Count);
+        var daily = rows.Where(r => r.Kind == "d").OrderBy(r => r.Key)
+            .Select(r => new DailyCount(DateOnly.ParseExact(r.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture), r.Count)).ToList();
+        var total = byStatus.Values.Sum();
+        var rate = total == 0 ? 0 : Math.Round((double)byStatus["converted"] / total, 4);
+        return new LeadAnalytics(total, rate, bySource, byStatus, daily);
+    }
+
+    public async Task<LeadSentiment> SentimentAsync(string leadId)
+    {
+        var lead = await GetAsync(leadId);
+        var texts = new List<string>();
+        if (lead.Notes is { Length: > 0 } notes)
+        {
+            texts.Add(notes);
+        }
+        if (lead.Phone is { } phone)
+        {
+            texts.AddRange(await db.QueryAsync(
+                """
+                SELECT body FROM sms_messages
+                 WHERE tenant_id = @t AND env = @e AND contact_phone = @p AND direction = 'inbound'
+                 ORDER BY created_at DESC LIMIT 50
+                """, r => r.GetString(0), ("t", Scope.TenantId), ("e", Scope.EnvName), ("p", phone)));
+        }
+        var analysis = text.Analyze(string.Join(". ", texts));
+        return new LeadSentiment(lead.LeadId, analysis.Sentiment, analysis.Confidence,
+            analysis.Entities.Select(e => e.Text.ToLowerInvariant()).Distinct().ToList(), clock.GetUtcNow());
+    }
+
+    public async Task<int> GenerateAsync(int count, string? source, int spreadDays)
+    {
+        var now = clock.GetUtcNow();
+        return await db.ExecuteAsync(
+            """
+            INSERT INTO crm_leads (tenant_id, env, lead_id, name, phone, email, company, source, status, tags, notes, created_at, updated_at)
+            SELECT @t, @e, 'lead_' || substr(md5(random()::text || clock_timestamp()::text || g::text), 1, 20),
+                   'Test Lead ' || g, '+1415' || (2000000 + g % 7000000)::text, 'lead' || g || '@example.com',
+                   (ARRAY['Acme Corp','Globex','Initech','Umbrella','Hooli'])[1 + g % 5],
+                   coalesce(@source, (ARRAY['website','website','website','social','social','referral','email','phone'])[1 + (random() * 7)::int]),
+                   (ARRAY['new','new','new','contacted','contacted','qualified','converted','lost'])[1 + (random() * 7)::int],
+                   ARRAY['generated'], 'Generated test lead', ts, ts
+              FROM generate_series(1, @n) g,
+                   LATERAL (SELECT @now - (random() * @spread) * interval '1 day' AS ts) t
+            """,
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("n", count), ("source", LeadNames.NormalizeSource(source)),
+            ("now", now), ("spread", (double)spreadDays));
+    }
+
+    public async Task<ImportReport> ImportAsync(ImportRequest request)
+    {
+        var rows = Csv.Parse(request.Csv);
+        if (rows.Count == 0)
+        {
+            throw CloudFranException.Invalid("file", "The CSV file has no header row.");
+        }
+        var header = rows[0].Select(h => h.Trim()).ToList();
+        var fields = new[] { "name", "phone", "email", "company", "source", "status", "tags", "notes", "owner", "timezone" };
+        var columnOf = new Dictionary<string, int>();
+        foreach (var field in fields)
+        {
+            var name = request.Mapping is not null && request.Mapping.TryGetValue(field, out var mapped) ? mapped : field;
+            var index = header.FindIndex(h => h.Equals(name, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0)
+            {
+                columnOf[field] = index;
+            }
+            else if (request.Mapping?.ContainsKey(field) == true)
+            {
+                throw CloudFranException.Invalid($"mapping.{field}", $"The CSV has no column '{name}'.");
+            }
+        }
+        if (!columnOf.ContainsKey("name"))
+        {
+            throw CloudFranException.Invalid("mapping.name", "The CSV needs a name column (or a mapping for name).");
+        }
+        if (rows.Count - 1 > 5000)
+        {
+            throw CloudFranException.Invalid("file", "At most 5000 rows per import.");
+        }
+
+        var results = new List<ImportRowResult>();
+        for (var i = 1; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            string? Cell(string field) => columnOf.TryGetValue(field, out var c) && c < row.Count && row[c].Trim().Length > 0 ? row[c].Trim() : null;
+            var tags = (Cell("tags")?.Split(new[] { ';', '|' }, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [])
+                .Concat(request.DefaultTags).Distinct().ToList();
+            var input = new LeadInput(Cell("name"), Cell("phone"), Cell("email"), Cell("company"), Cell("source")?.ToLowerInvariant(),
+                Cell("status")?.ToLowerInvariant(), tags, Cell("notes"), Cell("owner"), null, Cell("timezone"), false);
+            var check = new Check().CheckInput(input, requireEmail: false);
+            if (check.HasErrors)
+            {
+                try
+                {
+                    check.ThrowIfInvalid();
+                }
+                catch (CloudFranException e)
+                {
+                    results.Add(new ImportRowResult(i, "error", null, e.Details.Select(d => $"{d.Field}: {d.Message}").ToList()));
+                }
+                continue;
+            }
+            var existing = request.DuplicateStrategy == "create_new" ? null : await db.ScalarAsync<string>(
+                """
+                SELECT lead_id FROM crm_leads
+                 WHERE tenant_id = @t AND env = @e AND ((@phone::text IS NOT NULL AND phone = @phone) OR (@email::text IS NOT NULL AND lower(email) = lower(@email)))
+                 ORDER BY created_at LIMIT 1
+                """, ("t", Scope.TenantId), ("e", Scope.EnvName), ("phone", LeadRules.NormalizePhone(input.Phone)), ("email", input.Email));
+            if (existing is not null && request.DuplicateStrategy == "skip")
+            {
+                results.Add(new ImportRowResult(i, "skipped", existing, ["A lead with this phone or email exists."]));
+                continue;
+            }
+            if (existing is not null)
+            {
+                var current = await GetAsync(existing);
+                await UpdateAsync(existing, new LeadPatch(input.Name, input.Phone, input.Email, input.Company, input.Source, input.Status,
+                    current.Tags.Concat(tags).Distinct().ToList(), input.Notes, input.Owner, null, input.Timezone, "csv_import"));
+                results.Add(new ImportRowResult(i, "updated", existing, []));
+                continue;
+            }
+            var lead = await InsertAsync(input);
+            results.Add(new ImportRowResult(i, "created", lead.LeadId, []));
+        }
+        return new ImportReport(results.Count, results.Count(r => r.Status == "created"), results.Count(r => r.Status == "updated"),
+            results.Count(r => r.Status == "skipped"), results.Count(r => r.Status == "error"), results);
+    }
+
+    public async Task<SegmentView> CreateSegmentAsync(SegmentInput input)
+    {
+        new Check().Required("name", input.Name, 200).CheckRules(input.Rules, input.CombineWith ?? "AND").ThrowIfInvalid();
+        var id = Ids.New("seg");
+        var combine = (input.CombineWith ?? "AND").ToUpperInvariant();
+        var now = clock.GetUtcNow();
+        await db.ExecuteAsync(
+            """
+            INSERT INTO crm_segments (tenant_id, env, segment_id, name, rules, combine_with, created_at)
+            VALUES (@t, @e, @id, @name, @rules::jsonb, @combine, @now)
+            """, ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", id), ("name", input.Name!.Trim()),
+            ("rules", JsonSerializer.Serialize(input.Rules, Json.Options)), ("combine", combine), ("now", now));
+        return await GetSegmentAsync(id);
+    }
+
+    public async Task<SegmentView> GetSegmentAsync(string segmentId)
+    {
+        var segment = await LoadSegmentAsync(segmentId);
+        var (where, args) = SegmentSql.Build(segment.Rules, segment.CombineWith, clock.GetUtcNow());
+        args.Add(("t", Scope.TenantId));
+        args.Add(("e", Scope.EnvName));
+        var count = await db.ScalarAsync<long>($"SELECT count(*) FROM crm_leads l WHERE l.tenant_id = @t AND l.env = @e AND {where}", args.ToArray());
+        return segment with { Count = count };
+    }
+
+    public async Task<IReadOnlyList<SegmentView>> ListSegmentsAsync()
+    {
+        var ids = await db.QueryAsync("SELECT segment_id FROM crm_segments WHERE tenant_id = @t AND env = @e ORDER BY created_at",
+            r => r.GetString(0), ("t", Scope.TenantId), ("e", Scope.EnvName));
+        var list = new List<SegmentView>();
+        foreach (var id in ids)
+        {
+            list.Add(await GetSegmentAsync(id));
+        }
+        return list;
+    }
+
+    public async Task<SegmentPreview> PreviewSegmentAsync(string segmentId, int sample)
+    {
+        var segment = await GetSegmentAsync(segmentId);
+        var (where, args) = SegmentSql.Build(segment.Rules, segment.CombineWith, clock.GetUtcNow());
+        args.Add(("t", Scope.TenantId));
+        args.Add(("e", Scope.EnvName));
+        args.Add(("limit", sample));
+        var leads = await db.QueryAsync(
+            $"SELECT {LeadSql.Columns} FROM crm_leads l WHERE l.tenant_id = @t AND l.env = @e AND {where} ORDER BY l.created_at DESC LIMIT @limit",
+            LeadSql.Read, args.ToArray());
+        return new SegmentPreview(segment.SegmentId, segment.Count, leads);
+    }
+
+    private async Task<SegmentView> LoadSegmentAsync(string segmentId) =>
+        await db.QuerySingleAsync(
+            "SELECT segment_id, name, rules::text, combine_with, created_at FROM crm_segments WHERE tenant_id = @t AND env = @e AND segment_id = @id",
+            r => new SegmentView(r.GetString(0), r.GetString(1),
+                JsonSerializer.Deserialize<List<SegmentRule>>(r.GetString(2), Json.Options) ?? [], r.GetString(3), 0, r.Time("created_at")),
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", segmentId))
+        ?? throw CloudFranException.NotFound($"Segment {segmentId}");
+
+    private static string[] Tags(IReadOnlyList<string>? tags) =>
+        (tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The recipient's zone from the number when the number maps to exactly one zone.</summary>
+    private static string? PhoneZone(string? phone)
+    {
+        var normalized = LeadRules.NormalizePhone(phone);
+        if (normalized is null || !Check.IsE164(normalized))
+        {
+            return null;
+        }
+        try
+        {
+            var util = PhoneNumbers.PhoneNumberUtil.GetInstance();
+            var zones = PhoneNumbers.PhoneNumberToTimeZonesMapper.GetInstance().GetTimeZonesForNumber(util.Parse(normalized, null));
+            return zones.Count == 1 && Check.IsIanaTimeZone(zones[0]) ? zones[0] : null;
+        }
+        catch (PhoneNumbers.NumberParseException)
+        {
+            return null;
+        }
+    }
+}
