@@ -17,11 +17,13 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 {
     public const string User = "cloudfran";
     public const string DefaultDatabase = "cloudfran";
+    public const int DefaultMaxConnections = 300;
 
     private readonly string _bin;
     private readonly string _data;
     private readonly bool _asPostgresUser;
     private readonly ILogger _logger;
+    private string _serverOptions = "";
     private bool _stopped;
 
     private EmbeddedPostgres(string bin, string root, bool asPostgresUser, ILogger logger)
@@ -37,7 +39,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     public int Port { get; private set; }
     public string Password { get; private set; } = "";
 
-    public string ConnectionString(string database = DefaultDatabase) =>
+    /// <param name="database">Database name.</param>
+    /// <param name="maxPoolSize">Connections one process may hold on this database (one pool per string).</param>
+    /// <param name="timeoutSeconds">Time to open a connection or wait for a free pooled one.</param>
+    public string ConnectionString(string database = DefaultDatabase, int maxPoolSize = 200, int timeoutSeconds = 5) =>
         new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1",
@@ -45,15 +50,16 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             Username = User,
             Password = Password,
             Database = database,
-            MaxPoolSize = 200,
-            Timeout = 5,
+            MaxPoolSize = maxPoolSize,
+            Timeout = timeoutSeconds,
             CommandTimeout = 30,
         }.ConnectionString;
 
     /// <param name="root">Data folder (created when missing).</param>
     /// <param name="fastUnsafe">Turns off fsync for throwaway test servers; never for real data.</param>
+    /// <param name="maxConnections">The server's <c>max_connections</c>: the sum of every client process's pools.</param>
     public static async Task<EmbeddedPostgres> StartAsync(string root, ILogger logger, bool fastUnsafe = false,
-        CancellationToken ct = default)
+        int maxConnections = DefaultMaxConnections, CancellationToken ct = default)
     {
         root = Path.GetFullPath(root);
         var bin = FindBinaries()
@@ -61,11 +67,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
                 "PostgreSQL server binaries were not found (looked in /usr/lib/postgresql/*/bin and CLOUDFRAN_PG_BIN). " +
                 "Install them with 'apt-get install -y postgresql' or set ConnectionStrings__Postgres.");
         var pg = new EmbeddedPostgres(bin, root, IsRoot(), logger);
-        await pg.StartCoreAsync(fastUnsafe, ct);
+        await pg.StartCoreAsync(fastUnsafe, maxConnections, ct);
         return pg;
     }
 
-    private async Task StartCoreAsync(bool fastUnsafe, CancellationToken ct)
+    private async Task StartCoreAsync(bool fastUnsafe, int maxConnections, CancellationToken ct)
     {
         Directory.CreateDirectory(Root);
         var passwordFile = Path.Combine(Root, "password");
@@ -98,11 +104,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (!adopted)
         {
             Port = FreePort();
-            var options = $"-p {Port} -c listen_addresses=127.0.0.1 -k '' -c timezone=UTC -c max_connections=300";
+            var options = $"-p {Port} -c listen_addresses=127.0.0.1 -k '' -c timezone=UTC -c max_connections={maxConnections}";
             if (fastUnsafe)
             {
                 options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
             }
+            _serverOptions = options;
             await OwnAsync(ct);
             await RunAsync("pg_ctl", ["-D", _data, "-l", Path.Combine(Root, "postgres.log"), "-w", "-t", "60",
                 "-o", options, "start"], ct);
@@ -148,7 +155,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     {
         _stopped = false;
         await RunAsync("pg_ctl", ["-D", _data, "-l", Path.Combine(Root, "postgres.log"), "-w", "-t", "60",
-            "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -k '' -c timezone=UTC -c max_connections=300", "start"], ct);
+            "-o", _serverOptions.Length > 0 ? _serverOptions : $"-p {Port} -c listen_addresses=127.0.0.1 -k ''", "start"], ct);
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
