@@ -221,7 +221,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
                  ORDER BY created_at DESC LIMIT 50
                 """, r => r.GetString(0), ("t", Scope.TenantId), ("e", Scope.EnvName), ("p", phone)));
         }
-        var analysis = text.Analyze(string.Join(". ", texts));
+        var analysis = await text.AnalyzeAsync(string.Join(". ", texts));
         return new LeadSentiment(lead.LeadId, analysis.Sentiment, analysis.Confidence,
             analysis.Entities.Select(e => e.Text.ToLowerInvariant()).Distinct().ToList(), clock.GetUtcNow());
     }

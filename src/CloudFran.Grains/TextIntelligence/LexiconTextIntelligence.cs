@@ -53,6 +53,14 @@ public sealed partial class LexiconTextIntelligence : ITextIntelligence
 
     public string Engine => "lexicon";
 
+    public ValueTask<TextAnalysis> AnalyzeAsync(string text, CancellationToken cancellationToken = default) => new(Analyze(text));
+
+    public ValueTask<LeadClassification> ClassifyAsync(string text, IReadOnlyDictionary<string, string>? context,
+        CancellationToken cancellationToken = default) => new(Classify(text, context));
+
+    public ValueTask<ReplySuggestion> SuggestRepliesAsync(string incomingMessage, CancellationToken cancellationToken = default) =>
+        new(SuggestReplies(incomingMessage));
+
     public TextAnalysis Analyze(string text)
     {
         var input = text.Length > MaxLength ? text[..MaxLength] : text;

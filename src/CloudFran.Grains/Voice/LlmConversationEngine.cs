@@ -1,21 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using CloudFran.Abstractions.Voice;
+using CloudFran.Grains.Ai;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace CloudFran.Grains.Voice;
-
-/// <summary>Where the LLM engine talks to: any OpenAI-compatible chat-completions endpoint.</summary>
-public sealed class LlmOptions
-{
-    /// <summary>Base URL including the version path, e.g. https://api.openai.com/v1 or an Azure OpenAI v1 endpoint.</summary>
-    public string? Endpoint { get; set; }
-    public string? ApiKey { get; set; }
-    public string Model { get; set; } = "gpt-4o-mini";
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
-    public bool Configured => !string.IsNullOrWhiteSpace(Endpoint) && !string.IsNullOrWhiteSpace(ApiKey);
-}
 
 /// <summary>
 /// The LLM engine: one chat-completions request per utterance through Microsoft.Extensions.AI's <see cref="IChatClient"/>,
@@ -151,11 +141,7 @@ public sealed class LlmConversationEngine(IChatClient chat, LlmOptions options, 
 public sealed class ConversationEngines(OfflineConversationEngine offline, LlmOptions options, ILoggerFactory loggers)
 {
     private readonly Lazy<LlmConversationEngine> _llm = new(() =>
-    {
-        var client = new OpenAI.Chat.ChatClient(options.Model, new System.ClientModel.ApiKeyCredential(options.ApiKey!),
-            new OpenAI.OpenAIClientOptions { Endpoint = new Uri(options.Endpoint!), NetworkTimeout = options.Timeout });
-        return new LlmConversationEngine(client.AsIChatClient(), options, loggers.CreateLogger<LlmConversationEngine>());
-    });
+        new LlmConversationEngine(options.CreateChatClient(), options, loggers.CreateLogger<LlmConversationEngine>()));
 
     public bool LlmConfigured => options.Configured;
 

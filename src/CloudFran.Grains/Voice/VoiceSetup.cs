@@ -1,3 +1,4 @@
+using CloudFran.Grains.Ai;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -5,20 +6,10 @@ namespace CloudFran.Grains.Voice;
 
 public static class VoiceSetup
 {
-    /// <summary>
-    /// The receptionist's engines. The LLM engine is available when CLOUDFRAN_LLM_ENDPOINT (an OpenAI-compatible
-    /// base URL such as https://api.openai.com/v1) and CLOUDFRAN_LLM_API_KEY are set; CLOUDFRAN_LLM_MODEL picks the model.
-    /// </summary>
+    /// <summary>The receptionist's engines: the offline one, and the LLM one when a model is configured (<see cref="LlmSetup"/>).</summary>
     public static IServiceCollection AddVoice(this IServiceCollection services, IConfiguration config)
     {
-        var options = new LlmOptions
-        {
-            Endpoint = config["CLOUDFRAN_LLM_ENDPOINT"],
-            ApiKey = config["CLOUDFRAN_LLM_API_KEY"],
-        };
-        if (config["CLOUDFRAN_LLM_MODEL"] is { Length: > 0 } model) options.Model = model;
-        if (int.TryParse(config["CLOUDFRAN_LLM_TIMEOUT_SECONDS"], out var seconds) && seconds is > 0 and <= 60) options.Timeout = TimeSpan.FromSeconds(seconds);
-        services.AddSingleton(options);
+        services.AddLlm(config);
         services.AddSingleton<OfflineConversationEngine>();
         services.AddSingleton<ConversationEngines>();
         return services;

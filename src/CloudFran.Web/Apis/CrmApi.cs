@@ -142,19 +142,19 @@ public static class CrmApi
             .DisableAntiforgery()
             .WithName("ImportContacts").WithSummary("CSV contact import (multipart: file, mapping JSON, duplicateStrategy skip|update|create_new, defaultTags comma-separated) with a per-row report.");
 
-        group.MapPost("/sentiment", (SentimentRequest body, ITextIntelligence text) =>
+        group.MapPost("/sentiment", async (SentimentRequest body, ITextIntelligence text, HttpContext http) =>
             {
                 new Check().Required("text", body.Text, 10_000).OneOf("source", body.Source, ["sms", "review", "ticket", "transcript"]).ThrowIfInvalid();
-                return text.Analyze(body.Text!);
+                return await text.AnalyzeAsync(body.Text!, http.RequestAborted);
             })
             .WithName("AnalyzeSentiment").WithSummary("Sentiment agent: text ≤ 10,000 characters, source sms|review|ticket|transcript → sentiment, confidence, score, entities, summary.");
 
-        group.MapPost("/reply-suggestions", (ReplySuggestionRequest body, ITextIntelligence text) =>
+        group.MapPost("/reply-suggestions", async (ReplySuggestionRequest body, ITextIntelligence text, HttpContext http) =>
             {
                 new Check().Required("message", body.Message, 1600).ThrowIfInvalid();
-                var analysis = text.Analyze(body.Message!);
-                var suggestion = text.SuggestReplies(body.Message!);
-                return new { suggestion.Intent, analysis.Sentiment, suggestion.Suggestions, engine = text.Engine };
+                var analysis = text.AnalyzeAsync(body.Message!, http.RequestAborted).AsTask();
+                var suggestion = await text.SuggestRepliesAsync(body.Message!, http.RequestAborted);
+                return new { suggestion.Intent, (await analysis).Sentiment, suggestion.Suggestions, engine = suggestion.Engine };
             })
             .WithName("SuggestReplies").WithSummary("Response intelligence: the intent and sentiment of an incoming message and suggested replies.");
 

@@ -133,7 +133,7 @@ public static class LeadGatewayApi
                 new Check().Required("text", body.Text, 10_000)
                     .OneOf("analysis_type", body.AnalysisType, ["sentiment", "entities", "summary", "full"])
                     .OneOf("source", body.Source, ["sms", "review", "ticket", "transcript"]).ThrowIfInvalid();
-                var a = text.Analyze(body.Text!);
+                var a = await text.AnalyzeAsync(body.Text!, http.RequestAborted);
                 var result = new Dictionary<string, object?>();
                 var type = body.AnalysisType ?? "full";
                 if (type is "sentiment" or "full")
@@ -144,7 +144,7 @@ public static class LeadGatewayApi
                 }
                 result["entities"] = a.Entities.Select(e => new { text = e.Text, type = e.Type, confidence = e.Confidence });
                 result["summary"] = a.Summary;
-                result["engine"] = text.Engine;
+                result["engine"] = a.Engine;
                 return Results.Json(result, Snake);
             })
             .WithMetadata(new GatewayAccess(Role.Viewer, AnalyzeScopes, "analyze", 20))
@@ -161,15 +161,15 @@ public static class LeadGatewayApi
                 }
                 var context = body.Context?.Where(kv => kv.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
                     .ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
-                var c = text.Classify(body.TextContent!, context);
+                var c = await text.ClassifyAsync(body.TextContent!, context, http.RequestAborted);
                 return Results.Json(new Dictionary<string, object?>
                 {
                     ["lead_id"] = body.LeadId, ["classification"] = c.Classification, ["confidence"] = c.Confidence, ["priority"] = c.Priority,
-                    ["recommended_action"] = c.RecommendedAction, ["tags"] = c.Tags,
+                    ["recommended_action"] = c.RecommendedAction, ["tags"] = c.Tags, ["engine"] = c.Engine,
                 }, Snake);
             })
             .WithMetadata(new GatewayAccess(Role.Viewer, AnalyzeScopes, "analyze", 20))
-            .WithName("GatewayClassifyLead").WithSummary("Rule-based lead classification with priority and recommended action.");
+            .WithName("GatewayClassifyLead").WithSummary("Lead classification with confidence, priority and recommended action (rule-based, or the model when configured).");
 
         group.MapPost("/test/generate-leads", async (HttpContext http, IGrainFactory grains) =>
             {
