@@ -411,6 +411,54 @@ public sealed partial class AutopilotCampaignGrain(
         return new ProcessResult(now, sent, deferred, paused, exited, completed, suppressed, hasMore);
     }
 
+    /// <summary>
+    /// Records each touch's outcome (only rows still pending change) and, in the same transaction, moves leads
+    /// that are still <c>new</c> and were just sent a touch to <c>contacted</c> with their lead.status_updated
+    /// events; the status guards make a replayed pass change nothing.
+    /// </summary>
+    private async Task RecordOutcomesAsync(IReadOnlyList<(string Id, int Step, string Status, string? MessageId)> outcomes,
+        IReadOnlyList<Touch> touches, DateTimeOffset now)
+    {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+        var sent = outcomes.Where(o => o.Status == "sent").Select(o => (o.Id, o.Step)).ToHashSet();
+        var leadIds = touches.Where(t => sent.Contains((t.Due.EnrollmentId, t.Due.Step))).Select(t => t.Due.LeadId).Distinct().ToArray();
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var record = new NpgsqlCommand(
+            """
+            UPDATE autopilot_touches t SET status = x.status, message_id = x.msg, sent_at = CASE WHEN x.status = 'sent' THEN @now END
+              FROM unnest(@enr::text[], @step::int[], @status::text[], @msg::text[]) AS x(enr, step, status, msg)
+             WHERE t.tenant_id = @t AND t.env = @e AND t.enrollment_id = x.enr AND t.step = x.step AND t.status = 'pending'
+            """, conn, tx))
+        {
+            record.Add("t", _scope.TenantId).Add("e", _scope.EnvName).Add("now", now)
+                .Add("enr", outcomes.Select(o => o.Id).ToArray()).Add("step", outcomes.Select(o => o.Step).ToArray())
+                .Add("status", outcomes.Select(o => o.Status).ToArray()).Add("msg", outcomes.Select(o => o.MessageId).ToArray());
+            await record.ExecuteNonQueryAsync();
+        }
+        var moved = new List<string>();
+        await using (var cmd = new NpgsqlCommand(
+            """
+            UPDATE crm_leads SET status = 'contacted', updated_at = @now
+             WHERE tenant_id = @t AND env = @e AND lead_id = ANY(@ids) AND status = 'new'
+            RETURNING lead_id
+            """, conn, tx))
+        {
+            cmd.Add("t", _scope.TenantId).Add("e", _scope.EnvName).Add("ids", leadIds).Add("now", now);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                moved.Add(reader.GetString(0));
+            }
+        }
+        await EventOutbox.AppendManyAsync(conn, tx, _scope, "lead.status_updated",
+            moved.Select(id => (object)new { lead_id = id, old_status = "new", new_status = "contacted", updated_by = "autopilot", at = now }).ToList());
+        await tx.CommitAsync();
+    }
+
     private sealed record Due(string EnrollmentId, string LeadId, string? Phone, string? VariantId, int Step, DateTimeOffset EnrolledAt,
         string Name, string? Company, string Zone, string LocationName, string? LocationId, bool OptedOut, bool Replied);
 
@@ -521,18 +569,7 @@ public sealed partial class AutopilotCampaignGrain(
                 }
             });
         var outcomes = results.ToList();
-        if (outcomes.Count > 0)
-        {
-            await db.ExecuteAsync(
-                """
-                UPDATE autopilot_touches t SET status = x.status, message_id = x.msg, sent_at = CASE WHEN x.status = 'sent' THEN @now END
-                  FROM unnest(@enr::text[], @step::int[], @status::text[], @msg::text[]) AS x(enr, step, status, msg)
-                 WHERE t.tenant_id = @t AND t.env = @e AND t.enrollment_id = x.enr AND t.step = x.step AND t.status = 'pending'
-                """,
-                ("t", _scope.TenantId), ("e", _scope.EnvName), ("now", now),
-                ("enr", outcomes.Select(o => o.Id).ToArray()), ("step", outcomes.Select(o => o.Step).ToArray()),
-                ("status", outcomes.Select(o => o.Status).ToArray()), ("msg", outcomes.Select(o => o.MessageId).ToArray()));
-        }
+        await RecordOutcomesAsync(outcomes, touches, now);
         var suppressedIds = outcomes.Where(o => o.Status == "suppressed").Select(o => o.Id).ToHashSet();
         exits.AddRange(suppressedIds.Select(id => (id, "opted_out")));
 

@@ -42,6 +42,28 @@ public static class EventOutbox
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>Appends many events of one type in one statement (no dedupe keys: the caller's change guards them).</summary>
+    public static async Task AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        TenantScope scope, string eventType, IReadOnlyCollection<object> data, CancellationToken ct = default)
+    {
+        if (data.Count == 0)
+        {
+            return;
+        }
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            INSERT INTO outbox_events (event_id, tenant_id, env, event_type, payload)
+            SELECT x.id, @t, @e, @type, x.payload::jsonb FROM unnest(@ids::text[], @payloads::text[]) AS x(id, payload);
+            NOTIFY {NotifyChannel};
+            """, connection, transaction);
+        cmd.Parameters.AddWithValue("t", scope.TenantId);
+        cmd.Parameters.AddWithValue("e", scope.EnvName);
+        cmd.Parameters.AddWithValue("type", eventType);
+        cmd.Parameters.AddWithValue("ids", data.Select(_ => Ids.New("evt", 20)).ToArray());
+        cmd.Parameters.AddWithValue("payloads", data.Select(d => JsonSerializer.Serialize(d, Json.Options)).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Appends an event in its own transaction (when the change itself is not in PostgreSQL).</summary>
     public static async Task<string> AppendAsync(PlatformDb db, TenantScope scope, string eventType, object data,
         string? dedupeKey = null, CancellationToken ct = default)

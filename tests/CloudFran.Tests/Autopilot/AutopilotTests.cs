@@ -76,6 +76,8 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
         Assert.Equal(1, await factory.CountAsync(
             "SELECT count(*) FROM orleans_reminders WHERE grain_id LIKE '%' || @c AND reminder_name = 'autopilot-tick'", ("c", campaignId)));
 
+        Assert.Equal("new", (await (await client.GetAsync($"/v1/crm/leads/{leadId}")).JsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString());
+
         var touchDays = new List<int>();
         for (var day = 0; day <= 9; day++)
         {
@@ -89,6 +91,11 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
             }
         }
         Assert.Equal([0, 1, 3, 7], touchDays);
+        // The first touch moved the lead from new to contacted, once, with its event.
+        Assert.Equal("contacted", (await (await client.GetAsync($"/v1/crm/leads/{leadId}")).JsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Equal(1, await factory.CountAsync(
+            "SELECT count(*) FROM outbox_events WHERE event_type = 'lead.status_updated' AND payload->>'lead_id' = @l AND payload->>'new_status' = 'contacted'",
+            ("l", leadId)));
         var conversation = await ConversationAsync(client, leadId);
         var steps = conversation.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("step").GetInt32()).ToList();
         Assert.Equal([0, 1, 2, 3], steps);
