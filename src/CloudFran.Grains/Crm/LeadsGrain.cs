@@ -90,7 +90,8 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
         if (q.Search is not null)
         {
             var like = "%" + q.Search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            Add("(name ILIKE @q OR email ILIKE @q OR phone ILIKE @q OR company ILIKE @q)", "q", like);
+            // The trigram index ix_crm_leads_search (migration 0011) is over exactly this expression.
+            Add("(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' || coalesce(company, '')) ILIKE @q", "q", like);
         }
         var filter = string.Join(" AND ", where);
         args.Add(("limit", q.PageSize));
