@@ -26,6 +26,7 @@ public static class WebSetup
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<Voice.VoiceDashboardRelay>();
+        builder.Services.AddSingleton<Apis.HealthRateLimiter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Voice.VoiceDashboardRelay>());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<PlatformOpenApi>().AddOperationTransformer<PlatformOpenApi>());
         return builder;
