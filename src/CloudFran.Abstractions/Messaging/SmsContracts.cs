@@ -31,7 +31,22 @@ public interface ISmsSenderGrain : IGrainWithStringKey
 {
     /// <summary>Validates, refuses opted-out recipients (409 RECIPIENT_OPTED_OUT), and queues the message durably.</summary>
     Task<SmsMessageView> SendAsync(SmsSendRequest request);
+
+    /// <summary>
+    /// The same rules for up to 1,000 messages in a few statements (bulk senders such as campaigns): one result per
+    /// request, in order — the queued (or, for a reused idempotency key, the earlier) message, or the error that
+    /// <see cref="SendAsync"/> would have thrown for that request.
+    /// </summary>
+    Task<IReadOnlyList<SmsSendResult>> SendManyAsync(IReadOnlyList<SmsSendRequest> requests);
 }
+
+/// <summary>One message's outcome in <see cref="ISmsSenderGrain.SendManyAsync"/>: a message, or an error (HTTP status and code).</summary>
+[GenerateSerializer, Immutable, Alias("cf.SmsSendResult")]
+public sealed record SmsSendResult(
+    [property: Id(0)] SmsMessageView? Message,
+    [property: Id(1)] int ErrorStatus = 0,
+    [property: Id(2)] string? ErrorCode = null,
+    [property: Id(3)] string? ErrorMessage = null);
 
 public static class MessagingGrainFactoryExtensions
 {

@@ -545,29 +545,15 @@ public sealed partial class AutopilotCampaignGrain(
             ("enr", touches.Select(x => x.Due.EnrollmentId).ToArray()), ("step", touches.Select(x => x.Due.Step).ToArray())))
             .ToDictionary(p => (p.Id, p.Step));
 
-        // 2. Request the SMS through the messaging backbone (opt-out enforced there), many at a time.
-        var results = new System.Collections.Concurrent.ConcurrentBag<(string Id, int Step, string Status, string? MessageId)>();
+        // 2. Request the SMS through the messaging backbone (opt-out enforced there), one batch call per pass.
         var sender = GrainFactory.GetSmsSender(_scope);
-        await Parallel.ForEachAsync(touches.Where(x => pending.ContainsKey((x.Due.EnrollmentId, x.Due.Step))),
-            new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (touch, _) =>
-            {
-                var stored = pending[(touch.Due.EnrollmentId, touch.Due.Step)];
-                try
-                {
-                    var message = await sender.SendAsync(new SmsSendRequest(touch.Due.Phone!, stored.Body, null,
-                        touch.Due.LocationId is { } loc && Ids.IsValid(loc, "loc") ? loc : null,
-                        $"ap:{touch.Due.EnrollmentId}:{touch.Due.Step}", "marketing"));
-                    results.Add((touch.Due.EnrollmentId, touch.Due.Step, "sent", message.MessageId));
-                }
-                catch (CloudFranException e) when (e.Status == 409)
-                {
-                    results.Add((touch.Due.EnrollmentId, touch.Due.Step, "suppressed", null));
-                }
-                catch (CloudFranException)
-                {
-                    results.Add((touch.Due.EnrollmentId, touch.Due.Step, "failed", null));
-                }
-            });
+        var toSend = touches.Where(x => pending.ContainsKey((x.Due.EnrollmentId, x.Due.Step))).ToList();
+        var sendResults = toSend.Count == 0 ? [] : await sender.SendManyAsync(toSend.Select(touch => new SmsSendRequest(
+            touch.Due.Phone!, pending[(touch.Due.EnrollmentId, touch.Due.Step)].Body, null,
+            touch.Due.LocationId is { } loc && Ids.IsValid(loc, "loc") ? loc : null,
+            $"ap:{touch.Due.EnrollmentId}:{touch.Due.Step}", "marketing")).ToList());
+        var results = toSend.Zip(sendResults, (touch, r) => (Id: touch.Due.EnrollmentId, touch.Due.Step,
+            Status: r.Message is not null ? "sent" : r.ErrorStatus == 409 ? "suppressed" : "failed", MessageId: r.Message?.MessageId));
         var outcomes = results.ToList();
         await RecordOutcomesAsync(outcomes, touches, now);
         var suppressedIds = outcomes.Where(o => o.Status == "suppressed").Select(o => o.Id).ToHashSet();
