@@ -318,6 +318,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         {
             return _settings;
         }
+        await RequireLocationAsync(); // another tenant's (or no) location: 404
         var row = await db.QuerySingleAsync(
             "SELECT min_notice_minutes, max_advance_days, updated_at FROM calendar_settings WHERE tenant_id = @t AND env = @e AND location_id = @loc",
             r => new CalendarSettings(_locationId, r.GetInt32(0), r.GetInt32(1), r.Time("updated_at")),

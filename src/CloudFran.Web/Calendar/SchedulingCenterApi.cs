@@ -87,14 +87,13 @@ public static partial class SchedulingCenterApi
         group.MapDelete("/appointments/{id}", async (string id, HttpContext http, IGrainFactory grains) =>
             {
                 var (appointmentId, format) = SplitFormat(id, http);
-                var check = new Check().Text("cancellation_message", http.Request.Query["cancellation_message"].ToString(), 1000);
+                var message = http.Request.Query["cancellation_message"].ToString() is { Length: > 0 } m ? m : null;
+                var check = new Check().Text("cancellation_message", message, 1000);
                 var reason = Reason(check, http.Request.Query["cancellation_reason"].ToString());
                 check.ThrowIfInvalid();
                 var scope = http.Caller().Scope;
                 var current = await grains.GetAppointmentDirectory(scope).GetForCenterAsync(RequireAppointment(appointmentId));
-                var message = http.Request.Query["cancellation_message"].ToString();
-                await grains.GetProviderSchedule(scope, current.Appointment.ProviderId)
-                    .CancelAsync(appointmentId, reason, message.Length == 0 ? null : message);
+                await grains.GetProviderSchedule(scope, current.Appointment.ProviderId).CancelAsync(appointmentId, reason, message);
                 var after = await grains.GetAppointmentDirectory(scope).GetForCenterAsync(appointmentId);
                 return Write(http, format, "appointment", [Record(after)], FieldSelection.All, null, 200);
             })
