@@ -13,7 +13,9 @@ public sealed record ProviderInput(
     /// <summary>Weekday → intervals like location hours; null = the location's hours.</summary>
     [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours,
     /// <summary>Date-specific changes: closed days or different hours (still bounded by the location's hours).</summary>
-    [property: Id(4)] IReadOnlyList<DateException>? Exceptions = null);
+    [property: Id(4)] IReadOnlyList<DateException>? Exceptions = null,
+    /// <summary>Parallel capacity (1–50, default 1): a table with 6 seats takes bookings for up to 6 people at once.</summary>
+    [property: Id(5)] int? Seats = null);
 
 [GenerateSerializer, Immutable, Alias("cf.DateException")]
 public sealed record DateException(
@@ -29,7 +31,8 @@ public sealed record ProviderView(
     [property: Id(3)] string Kind,
     [property: Id(4)] IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours,
     [property: Id(5)] bool Active,
-    [property: Id(6)] IReadOnlyList<DateException>? Exceptions = null);
+    [property: Id(6)] IReadOnlyList<DateException>? Exceptions = null,
+    [property: Id(7)] int Seats = 1);
 
 [GenerateSerializer, Immutable, Alias("cf.ServiceInput")]
 public sealed record ServiceInput(
@@ -56,14 +59,17 @@ public sealed record ServiceView(
 public sealed record SlotView(
     [property: Id(0)] DateTimeOffset Start,
     [property: Id(1)] DateTimeOffset End,
-    [property: Id(2)] string ProviderId);
+    [property: Id(2)] string ProviderId,
+    /// <summary>Seats still free at this start (after the new party would take its seats, plus the party).</summary>
+    [property: Id(3)] int RemainingSeats = 1);
 
 [GenerateSerializer, Immutable, Alias("cf.AvailabilityQuery")]
 public sealed record AvailabilityQuery(
     [property: Id(0)] string ServiceType,
     [property: Id(1)] DateOnly DateFrom,
     [property: Id(2)] DateOnly DateTo,
-    [property: Id(3)] string? ProviderId);
+    [property: Id(3)] string? ProviderId,
+    [property: Id(4)] int PartySize = 1);
 
 [GenerateSerializer, Immutable, Alias("cf.AvailabilityView")]
 public sealed record AvailabilityView(
@@ -77,7 +83,9 @@ public sealed record AvailabilityView(
 public sealed record AvailableSlot(
     [property: Id(0)] DateTimeOffset Start,
     [property: Id(1)] DateTimeOffset End,
-    [property: Id(2)] IReadOnlyList<string> ProviderIds);
+    [property: Id(2)] IReadOnlyList<string> ProviderIds,
+    /// <summary>For providers with more than one seat: seats free at this start, by provider id.</summary>
+    [property: Id(3)] IReadOnlyDictionary<string, int>? RemainingSeats = null);
 
 [GenerateSerializer, Immutable, Alias("cf.BookingRequest")]
 public sealed record BookingRequest(
@@ -90,7 +98,9 @@ public sealed record BookingRequest(
     [property: Id(6)] string? Notes,
     /// <summary>1 call center, 2 online scheduler, 3 chat bot (Scheduling Center).</summary>
     [property: Id(7)] int BookingMethod,
-    [property: Id(8)] string? ParentAppointmentId = null);
+    [property: Id(8)] string? ParentAppointmentId = null,
+    /// <summary>Seats the booking takes on a seated provider (1 elsewhere).</summary>
+    [property: Id(9)] int PartySize = 1);
 
 [GenerateSerializer, Immutable, Alias("cf.AppointmentView")]
 public sealed record AppointmentView(
@@ -113,7 +123,47 @@ public sealed record AppointmentView(
     [property: Id(15)] string Status = "booked",
     [property: Id(16)] bool Parked = false,
     [property: Id(17)] string? ParentAppointmentId = null,
-    [property: Id(18)] DateTimeOffset? HoldExpiresAt = null);
+    [property: Id(18)] DateTimeOffset? HoldExpiresAt = null,
+    [property: Id(19)] int PartySize = 1,
+    /// <summary>The seat numbers (0-based) the appointment occupies on its provider.</summary>
+    [property: Id(20)] IReadOnlyList<int>? Seats = null,
+    [property: Id(21)] DateTimeOffset? CreatedAt = null,
+    [property: Id(22)] DateTimeOffset? CancelledAt = null,
+    [property: Id(23)] string? ServiceId = null);
+
+/// <summary>Booking rules of a location's calendar.</summary>
+[GenerateSerializer, Immutable, Alias("cf.CalendarSettings")]
+public sealed record CalendarSettings(
+    [property: Id(0)] string LocationId,
+    /// <summary>Bookings must start at least this many minutes from now (0–43,200).</summary>
+    [property: Id(1)] int MinNoticeMinutes,
+    /// <summary>Bookings may start at most this many days from now (1–730).</summary>
+    [property: Id(2)] int MaxAdvanceDays,
+    [property: Id(3)] DateTimeOffset? UpdatedAt);
+
+[GenerateSerializer, Immutable, Alias("cf.CalendarSettingsInput")]
+public sealed record CalendarSettingsInput(
+    [property: Id(0)] int? MinNoticeMinutes,
+    [property: Id(1)] int? MaxAdvanceDays);
+
+/// <summary>An appointment with what the Scheduling Center surface adds: the location's time zone and service length.</summary>
+[GenerateSerializer, Immutable, Alias("cf.CenterAppointment")]
+public sealed record CenterAppointment(
+    [property: Id(0)] AppointmentView Appointment,
+    [property: Id(1)] string Timezone,
+    [property: Id(2)] int DurationMinutes);
+
+[GenerateSerializer, Immutable, Alias("cf.CenterAppointmentQuery")]
+public sealed record CenterAppointmentQuery(
+    /// <summary>Null = every location of the tenant (the seed's franchise_id 0).</summary>
+    [property: Id(0)] string? LocationId,
+    [property: Id(1)] DateTimeOffset? LastModifiedAfter,
+    [property: Id(2)] DateTimeOffset? From,
+    [property: Id(3)] DateTimeOffset? To,
+    [property: Id(4)] string? ProviderId,
+    [property: Id(5)] bool? Cancelled,
+    [property: Id(6)] int Page,
+    [property: Id(7)] int Limit);
 
 [GenerateSerializer, Immutable, Alias("cf.AgentBookingRequest")]
 public sealed record AgentBookingRequest(
@@ -174,6 +224,11 @@ public interface ILocationCalendarGrain : IGrainWithStringKey
 
     /// <summary>Moves an appointment; the new slot is taken in the same statement that frees the old one.</summary>
     Task<AppointmentView> RescheduleAsync(string appointmentId, DateTimeOffset start, string? providerId);
+
+    /// <summary>The location's booking rules (defaults when never set).</summary>
+    [ReadOnly] Task<CalendarSettings> GetSettingsAsync();
+
+    Task<CalendarSettings> UpdateSettingsAsync(CalendarSettingsInput input);
 }
 
 /// <summary>The only writer of one provider's appointments. Key: <c>tn_…/live|test/prv_…</c>.</summary>
@@ -186,6 +241,13 @@ public interface IProviderScheduleGrain : IGrainWithStringKey
     Task<AppointmentView> MoveHereAsync(string appointmentId, BookingDraft draft);
     Task<AppointmentView> SetParkedAsync(string appointmentId, bool parked);
     Task<AppointmentView> CancelAsync(string appointmentId, string? reason, string? message);
+    Task<AppointmentView> SetNotesAsync(string appointmentId, string? notes);
+
+    /// <summary>Issues (or rotates) the provider's secret feed token; returns the token itself, which is stored only hashed.</summary>
+    Task<string> IssueFeedTokenAsync();
+
+    /// <summary>Revokes the provider's feed token; false when there was none.</summary>
+    Task<bool> RevokeFeedTokenAsync();
 }
 
 /// <summary>Reads over a tenant partition's appointments (stateless). Key: <c>tn_…/live|test</c>.</summary>
@@ -193,6 +255,8 @@ public interface IAppointmentDirectoryGrain : IGrainWithStringKey
 {
     Task<AppointmentView> GetAsync(string appointmentId);
     Task<PagedList<AppointmentView>> ListAsync(AppointmentQuery query);
+    Task<CenterAppointment> GetForCenterAsync(string appointmentId);
+    Task<PagedList<CenterAppointment>> ListForCenterAsync(CenterAppointmentQuery query);
 }
 
 public static class CalendarGrainFactoryExtensions

@@ -4,13 +4,14 @@ using CloudFran.Grains.Locations;
 
 namespace CloudFran.Grains.Calendar;
 
-/// <summary>A booked block of a provider: appointment plus its buffers, in UTC.</summary>
-public readonly record struct BookedBlock(string ProviderId, DateTimeOffset Start, DateTimeOffset End);
+/// <summary>A booked block of a provider: appointment plus its buffers, in UTC, and the seats it holds (bit n = seat n).</summary>
+public readonly record struct BookedBlock(string ProviderId, DateTimeOffset Start, DateTimeOffset End, ulong Seats = 1);
 
 /// <summary>
 /// Free slots, computed in the location's time zone: each local day's opening intervals (location hours ∩ the
 /// provider's weekly hours) are walked in steps; a candidate is free when the new appointment plus its buffers
-/// does not overlap any booked block (which already carries that booking's buffers). Local times that do not exist
+/// does not overlap any booked block (which already carries that booking's buffers) — or, for a provider with several
+/// seats, when at least the party's number of seats is held by none of the overlapping blocks. Local times that do not exist
 /// (spring-forward gap) are skipped; ambiguous ones (fall-back) use the first occurrence. Results carry offsets.
 /// </summary>
 public static class AvailabilityEngine
@@ -25,7 +26,9 @@ public static class AvailabilityEngine
         IReadOnlyList<BookedBlock> booked,
         DateOnly from,
         DateOnly to,
-        DateTimeOffset notBefore)
+        DateTimeOffset notBefore,
+        int partySize = 1,
+        DateTimeOffset? notAfter = null)
     {
         var slots = new List<SlotView>();
         var duration = TimeSpan.FromMinutes(service.DurationMinutes);
@@ -59,15 +62,25 @@ public static class AvailabilityEngine
                             continue;
                         }
                         var end = start + duration;
-                        if (start < notBefore)
+                        if (start < notBefore || start > notAfter)
                         {
                             continue;
                         }
                         var blockStart = start - before;
                         var blockEnd = end + after;
-                        if (!blocks.Any(b => b.Start < blockEnd && blockStart < b.End))
+                        var seats = Math.Clamp(provider.Seats, 1, 50);
+                        var taken = 0UL;
+                        foreach (var b in blocks)
                         {
-                            slots.Add(new SlotView(start, end, provider.ProviderId));
+                            if (b.Start < blockEnd && blockStart < b.End)
+                            {
+                                taken |= b.Seats;
+                            }
+                        }
+                        var free = seats - System.Numerics.BitOperations.PopCount(taken & ((1UL << seats) - 1));
+                        if (free >= partySize)
+                        {
+                            slots.Add(new SlotView(start, end, provider.ProviderId, free));
                         }
                     }
                 }

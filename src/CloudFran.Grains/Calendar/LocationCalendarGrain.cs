@@ -15,6 +15,9 @@ public static class CalendarErrors
 {
     public const string SlotUnavailable = "SLOT_UNAVAILABLE";
     public const int MaxWindowDays = 31;
+    public const string TooSoon = "BOOKING_TOO_SOON";
+    public const string TooFarAhead = "BOOKING_TOO_FAR_AHEAD";
+    public const int DefaultMaxAdvanceDays = 365;
 }
 
 /// <summary>See <see cref="ILocationCalendarGrain"/>.</summary>
@@ -23,6 +26,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     public static readonly string[] Kinds = ["staff", "room", "chair", "technician", "table"];
     private TenantScope _scope;
     private string _locationId = "";
+    private CalendarSettings? _settings;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -35,7 +39,8 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     public async Task<ProviderView> AddProviderAsync(ProviderInput input)
     {
         await RequireLocationAsync();
-        new Check().Required("name", input.Name, 200).Required("kind", input.Kind, 20).OneOf("kind", input.Kind, Kinds).ThrowIfInvalid();
+        new Check().Required("name", input.Name, 200).Required("kind", input.Kind, 20).OneOf("kind", input.Kind, Kinds)
+            .Range("seats", input.Seats, 1, 50).ThrowIfInvalid();
         if (input.WeeklyHours is not null)
         {
             LocationRules.Validate(new LocationInput(null, null, null, input.WeeklyHours, null, null, null), create: false);
@@ -51,13 +56,13 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var id = Ids.New("prv");
         await db.ExecuteAsync(
             """
-            INSERT INTO calendar_providers (tenant_id, env, provider_id, location_id, name, kind, weekly_hours, exceptions)
-            VALUES (@t, @e, @id, @loc, @name, @kind, @hours::jsonb, @exceptions::jsonb)
+            INSERT INTO calendar_providers (tenant_id, env, provider_id, location_id, name, kind, weekly_hours, exceptions, seats)
+            VALUES (@t, @e, @id, @loc, @name, @kind, @hours::jsonb, @exceptions::jsonb, @seats)
             """,
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", id), ("loc", _locationId), ("name", input.Name!.Trim()),
             ("kind", input.Kind), ("hours", input.WeeklyHours is null ? null : JsonSerializer.Serialize(input.WeeklyHours, Json.Options)),
-            ("exceptions", JsonSerializer.Serialize(input.Exceptions ?? [], Json.Options)));
-        return new ProviderView(id, _locationId, input.Name.Trim(), input.Kind!, input.WeeklyHours, true, input.Exceptions ?? []);
+            ("exceptions", JsonSerializer.Serialize(input.Exceptions ?? [], Json.Options)), ("seats", (short)(input.Seats ?? 1)));
+        return new ProviderView(id, _locationId, input.Name.Trim(), input.Kind!, input.WeeklyHours, true, input.Exceptions ?? [], input.Seats ?? 1);
     }
 
     public async Task<IReadOnlyList<ProviderView>> ListProvidersAsync()
@@ -74,10 +79,10 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
 
     private async Task<IReadOnlyList<ProviderView>> ProvidersAsync() =>
         await db.QueryAsync(
-            "SELECT provider_id, location_id, name, kind, weekly_hours::text, active, exceptions::text FROM calendar_providers WHERE tenant_id = @t AND env = @e AND location_id = @loc ORDER BY name, provider_id",
+            "SELECT provider_id, location_id, name, kind, weekly_hours::text, active, exceptions::text, seats FROM calendar_providers WHERE tenant_id = @t AND env = @e AND location_id = @loc ORDER BY name, provider_id",
             r => new ProviderView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
                 r.IsDBNull(4) ? null : JsonSerializer.Deserialize<Dictionary<string, IReadOnlyList<OpenInterval>>>(r.GetString(4), Json.Options),
-                r.GetBoolean(5), JsonSerializer.Deserialize<List<DateException>>(r.GetString(6), Json.Options) ?? []),
+                r.GetBoolean(5), JsonSerializer.Deserialize<List<DateException>>(r.GetString(6), Json.Options) ?? [], r.GetInt16(7)),
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId));
 
     public async Task<ServiceView> AddServiceAsync(ServiceInput input)
@@ -133,10 +138,25 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         {
             throw CloudFranException.Invalid("dateTo", $"The window may span at most {CalendarErrors.MaxWindowDays} days.");
         }
-        var slots = await ComputeAsync(location, zone, service, providers, query.DateFrom, query.DateTo);
+        var settings = await GetSettingsAsync();
+        var horizon = clock.GetUtcNow().AddDays(settings.MaxAdvanceDays);
+        if ((AvailabilityEngine.ToInstant(query.DateFrom, 0, zone) ?? horizon) > horizon)
+        {
+            throw new CloudFranException(422, CalendarErrors.TooFarAhead,
+                $"This location takes bookings at most {settings.MaxAdvanceDays} days ahead (until {AvailabilityEngine.InZone(horizon, zone):yyyy-MM-dd HH:mm}).",
+                [new FieldError("dateFrom", $"dateFrom is beyond the {settings.MaxAdvanceDays}-day booking horizon.")]);
+        }
+        var party = query.PartySize;
+        var seated = providers.Where(p => p.Seats > 1).Select(p => p.ProviderId).ToHashSet();
+        if (party < 1 || party > Math.Max(1, providers.Count == 0 ? 1 : providers.Max(p => p.Seats)))
+        {
+            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {(providers.Count == 0 ? 1 : providers.Max(p => p.Seats))}.");
+        }
+        var slots = await ComputeAsync(location, zone, service, providers, query.DateFrom, query.DateTo, null, party);
         return new AvailabilityView(_locationId, service.Name, location.Timezone,
             slots.GroupBy(s => s.Start).Select(g => new AvailableSlot(AvailabilityEngine.InZone(g.Key, zone),
-                AvailabilityEngine.InZone(g.First().End, zone), g.Select(s => s.ProviderId).ToList())).ToList());
+                AvailabilityEngine.InZone(g.First().End, zone), g.Select(s => s.ProviderId).ToList(),
+                seated.Count == 0 ? null : g.Where(s => seated.Contains(s.ProviderId)).ToDictionary(s => s.ProviderId, s => s.RemainingSeats))).ToList());
     }
 
     public Task<AppointmentView> BookAsync(BookingRequest request) =>
@@ -163,6 +183,12 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var local = slots.Select(s => (Slot: s, Local: AvailabilityEngine.InZone(s.Start, zone))).ToList();
         var details = new BookingRequest(service.Name, default, null, request.CustomerName, request.Phone, request.Email,
             $"Booked by the appointment agent from: \"{request.Request}\"", 3);
+        var rules = await GetSettingsAsync();
+        if (intent.Date is { } askedDay && AvailabilityEngine.ToInstant(askedDay, 0, zone) is { } dayStart)
+        {
+            EnforceRules(rules, intent.Time is { } t ? AvailabilityEngine.ToInstant(askedDay, t.Hour * 60 + t.Minute, zone) ?? dayStart : dayStart,
+                checkNotice: intent.Time is not null, field: "request");
+        }
         if (intent.Time is { } time)
         {
             var date = intent.Date ?? local.Select(l => DateOnly.FromDateTime(l.Local.DateTime)).FirstOrDefault(d => local.Any(l =>
@@ -206,7 +232,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
             throw CloudFranException.Conflict("Only booked appointments of this location can be rescheduled.");
         }
         var request = new BookingRequest(current.ServiceType, start, providerId, current.CustomerName, current.CustomerPhone,
-            current.CustomerEmail, current.Notes, current.BookingMethod);
+            current.CustomerEmail, current.Notes, current.BookingMethod, null, current.PartySize);
         return await PlaceAsync(request, providerId, appointmentId, (grain, draft) => grain.MoveHereAsync(appointmentId, draft));
     }
 
@@ -218,9 +244,17 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         Func<IProviderScheduleGrain, BookingDraft, Task<AppointmentView>> place)
     {
         var (location, zone, service, providers) = await ContextAsync(request.ServiceType, providerId);
+        EnforceRules(await GetSettingsAsync(), request.Start, checkNotice: true, field: "start");
+        var party = request.PartySize;
+        var capacity = providers.Count == 0 ? 1 : providers.Max(p => p.Seats);
+        if (party < 1 || party > capacity)
+        {
+            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity}{(providerId is null ? "" : " for this provider")}.");
+        }
+        providers = providers.Where(p => p.Seats >= party).ToList();
         var local = AvailabilityEngine.InZone(request.Start, zone);
         var day = DateOnly.FromDateTime(local.DateTime);
-        var free = await ComputeAsync(location, zone, service, providers, day, day, moving);
+        var free = await ComputeAsync(location, zone, service, providers, day, day, moving, party);
         var candidates = free.Where(s => s.Start == request.Start).Select(s => s.ProviderId).ToList();
         if (candidates.Count > 0)
         {
@@ -247,7 +281,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
                 }
             }
         }
-        var horizon = await ComputeAsync(location, zone, service, providers, day, day.AddDays(7), moving);
+        var horizon = await ComputeAsync(location, zone, service, providers, day, day.AddDays(7), moving, party);
         var alternatives = horizon.OrderBy(s => (s.Start - request.Start).Duration()).Take(5).OrderBy(s => s.Start)
             .Select(s => new AlternativeSlot(AvailabilityEngine.InZone(s.Start, zone), AvailabilityEngine.InZone(s.End, zone), s.ProviderId))
             .ToList();
@@ -256,21 +290,82 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     }
 
     private async Task<IReadOnlyList<SlotView>> ComputeAsync(LocationView location, TimeZoneInfo zone, ServiceView service,
-        IReadOnlyList<ProviderView> providers, DateOnly from, DateOnly to, string? ignoreAppointmentId = null)
+        IReadOnlyList<ProviderView> providers, DateOnly from, DateOnly to, string? ignoreAppointmentId = null, int partySize = 1)
     {
+        var settings = await GetSettingsAsync();
+        var now = clock.GetUtcNow();
         var windowStart = AvailabilityEngine.ToInstant(from, 0, zone) ?? new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var blocks = await db.QueryAsync(
             """
-            SELECT provider_id, block_start, block_end FROM appointments
+            SELECT provider_id, block_start, block_end,
+                   (SELECT coalesce(sum(1::bigint << g), 0) FROM unnest(seat_set) r, generate_series(lower(r), upper(r) - 1) g) AS seat_mask
+              FROM appointments
              WHERE tenant_id = @t AND env = @e AND provider_id = ANY(@ids) AND NOT parked
                AND (status = 'booked' OR (status = 'held' AND hold_expires_at > @now))
                AND appointment_id <> @ignore AND block_end > @from AND block_start < @to
             """,
-            r => new BookedBlock(r.GetString(0), r.Time("block_start"), r.Time("block_end")),
+            r => new BookedBlock(r.GetString(0), r.Time("block_start"), r.Time("block_end"), (ulong)r.GetDecimal(3)),
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", providers.Select(p => p.ProviderId).ToArray()),
             ("from", windowStart.AddDays(-1).ToUniversalTime()), ("to", windowStart.AddDays(to.DayNumber - from.DayNumber + 2).ToUniversalTime()),
             ("now", clock.GetUtcNow()), ("ignore", ignoreAppointmentId ?? ""));
-        return AvailabilityEngine.Compute(location.Hours, zone, service, providers, blocks, from, to, clock.GetUtcNow());
+        return AvailabilityEngine.Compute(location.Hours, zone, service, providers, blocks, from, to,
+            now.AddMinutes(settings.MinNoticeMinutes), partySize, now.AddDays(settings.MaxAdvanceDays));
+    }
+
+    public async Task<CalendarSettings> GetSettingsAsync()
+    {
+        if (_settings is not null)
+        {
+            return _settings;
+        }
+        await RequireLocationAsync(); // another tenant's (or no) location: 404
+        var row = await db.QuerySingleAsync(
+            "SELECT min_notice_minutes, max_advance_days, updated_at FROM calendar_settings WHERE tenant_id = @t AND env = @e AND location_id = @loc",
+            r => new CalendarSettings(_locationId, r.GetInt32(0), r.GetInt32(1), r.Time("updated_at")),
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId));
+        return _settings = row ?? new CalendarSettings(_locationId, 0, CalendarErrors.DefaultMaxAdvanceDays, null);
+    }
+
+    public async Task<CalendarSettings> UpdateSettingsAsync(CalendarSettingsInput input)
+    {
+        await RequireLocationAsync();
+        var current = await GetSettingsAsync();
+        var notice = input.MinNoticeMinutes ?? current.MinNoticeMinutes;
+        var advance = input.MaxAdvanceDays ?? current.MaxAdvanceDays;
+        var check = new Check().Range("minNoticeMinutes", input.MinNoticeMinutes, 0, 43_200).Range("maxAdvanceDays", input.MaxAdvanceDays, 1, 730);
+        if (!check.HasErrors && notice >= advance * 1440)
+        {
+            check.Invalid("minNoticeMinutes", "minNoticeMinutes must be shorter than maxAdvanceDays.");
+        }
+        check.ThrowIfInvalid();
+        var now = clock.GetUtcNow();
+        await db.ExecuteAsync(
+            """
+            INSERT INTO calendar_settings (tenant_id, env, location_id, min_notice_minutes, max_advance_days, updated_at)
+            VALUES (@t, @e, @loc, @n, @a, @now)
+            ON CONFLICT (tenant_id, env, location_id) DO UPDATE SET min_notice_minutes = @n, max_advance_days = @a, updated_at = @now
+            """,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId), ("n", notice), ("a", advance), ("now", now));
+        return _settings = new CalendarSettings(_locationId, notice, advance, now);
+    }
+
+    /// <summary>422 when <paramref name="start"/> is inside the minimum notice or beyond the booking horizon.
+    /// (A start in the past is simply not free: 409 with alternatives, as before.)</summary>
+    private void EnforceRules(CalendarSettings settings, DateTimeOffset start, bool checkNotice, string field)
+    {
+        var now = clock.GetUtcNow();
+        if (checkNotice && start >= now && start < now.AddMinutes(settings.MinNoticeMinutes))
+        {
+            throw new CloudFranException(422, CalendarErrors.TooSoon,
+                $"This location needs at least {settings.MinNoticeMinutes} minutes' notice for a booking.",
+                [new FieldError(field, $"Book at least {settings.MinNoticeMinutes} minutes ahead.")]);
+        }
+        if (start > now.AddDays(settings.MaxAdvanceDays))
+        {
+            throw new CloudFranException(422, CalendarErrors.TooFarAhead,
+                $"This location takes bookings at most {settings.MaxAdvanceDays} days ahead.",
+                [new FieldError(field, $"Book at most {settings.MaxAdvanceDays} days ahead.")]);
+        }
     }
 
     private async Task<(LocationView Location, TimeZoneInfo Zone, ServiceView Service, IReadOnlyList<ProviderView> Providers)> ContextAsync(

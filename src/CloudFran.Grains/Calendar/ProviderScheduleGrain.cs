@@ -4,6 +4,7 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
+using System.Security.Cryptography;
 using Npgsql;
 using Orleans.Concurrency;
 
@@ -56,19 +57,22 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         await ReleaseExpiredAsync();
         var start = draft.Start.ToUniversalTime();
         var end = start.AddMinutes(draft.Service.DurationMinutes);
+        var bs = start.AddMinutes(-draft.Service.BufferBeforeMinutes);
+        var be = end.AddMinutes(draft.Service.BufferAfterMinutes);
         try
         {
+            await using var conn = await db.Source.OpenConnectionAsync();
+            var seats = await PickSeatsAsync(conn, null, bs, be, draft.Request.PartySize, appointmentId);
             // One statement: the new slot is taken and the old one freed atomically; the exclusion constraint
-            // refuses the move if the new block overlaps anything else of this provider.
+            // refuses the move if the new block shares a seat with anything else of this provider at that time.
             return await UpdateAsync(appointmentId,
                        """
                        provider_id = @provider, start_at = @start, end_at = @end, block_start = @bs, block_end = @be,
-                       service_id = @svc, service_type = @type
+                       service_id = @svc, service_type = @type, seat_set = (SELECT range_agg(int4range(s, s + 1)) FROM unnest(@seats::int[]) s)
                        """,
                        "status = 'booked'",
-                       ("provider", ProviderId), ("start", start), ("end", end),
-                       ("bs", start.AddMinutes(-draft.Service.BufferBeforeMinutes)), ("be", end.AddMinutes(draft.Service.BufferAfterMinutes)),
-                       ("svc", draft.Service.ServiceId), ("type", draft.Service.Name))
+                       ("provider", ProviderId), ("start", start), ("end", end), ("bs", bs), ("be", be),
+                       ("svc", draft.Service.ServiceId), ("type", draft.Service.Name), ("seats", (object)seats))
                    ?? throw CloudFranException.Conflict("Only booked appointments can be rescheduled.");
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation)
@@ -81,6 +85,25 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
     {
         try
         {
+            if (!parked)
+            {
+                // Back into the calendar on whichever seats are free now (the old ones may have been given away).
+                await ReleaseExpiredAsync();
+                var scope = Scope;
+                var rows = await db.QueryAsync(
+                    "SELECT block_start, block_end, party_size FROM appointments WHERE tenant_id = @t AND env = @e AND appointment_id = @id AND provider_id = @p AND status = 'booked'",
+                    r => (Start: r.Time("block_start"), End: r.Time("block_end"), Party: (int)r.GetInt16(2)),
+                    ("t", scope.TenantId), ("e", scope.EnvName), ("id", appointmentId), ("p", ProviderId));
+                if (rows.Count == 1)
+                {
+                    var row = rows[0];
+                    await using var conn = await db.Source.OpenConnectionAsync();
+                    var seats = await PickSeatsAsync(conn, null, row.Start, row.End, row.Party, appointmentId);
+                    return await UpdateAsync(appointmentId, "parked = false, seat_set = (SELECT range_agg(int4range(s, s + 1)) FROM unnest(@seats::int[]) s)",
+                               "status = 'booked'", ("seats", (object)seats))
+                           ?? throw CloudFranException.Conflict("Only booked appointments can be parked or unparked.");
+                }
+            }
             return await UpdateAsync(appointmentId, "parked = @parked", "status = 'booked'", ("parked", parked))
                    ?? throw CloudFranException.Conflict("Only booked appointments can be parked or unparked.");
         }
@@ -91,9 +114,89 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
     }
 
     public async Task<AppointmentView> CancelAsync(string appointmentId, string? reason, string? message) =>
-        await UpdateAsync(appointmentId, "status = 'cancelled', cancel_reason = @reason, cancel_message = @message", "status = 'booked'",
+        await UpdateAsync(appointmentId, "status = 'cancelled', cancel_reason = @reason, cancel_message = @message, cancelled_at = @now", "status = 'booked'",
             emit: "appointment.cancelled", ("reason", reason), ("message", message))
         ?? throw CloudFranException.Conflict("The appointment is not booked (already cancelled?).");
+
+    public async Task<AppointmentView> SetNotesAsync(string appointmentId, string? notes) =>
+        await UpdateAsync(appointmentId, "notes = @notes", "status IN ('booked', 'cancelled')", ("notes", notes))
+        ?? throw CloudFranException.NotFound("Appointment");
+
+    public async Task<string> IssueFeedTokenAsync()
+    {
+        var scope = Scope;
+        await RequireProviderAsync();
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var cmd = new NpgsqlCommand(
+            """
+            DELETE FROM calendar_feed_tokens WHERE tenant_id = @t AND env = @e AND provider_id = @p;
+            INSERT INTO calendar_feed_tokens (token_hash, tenant_id, env, provider_id, created_at) VALUES (@h, @t, @e, @p, @now);
+            """, conn, tx))
+        {
+            cmd.Parameters.AddWithValue("t", scope.TenantId);
+            cmd.Parameters.AddWithValue("e", scope.EnvName);
+            cmd.Parameters.AddWithValue("p", ProviderId);
+            cmd.Parameters.AddWithValue("h", FeedTokens.Hash(token));
+            cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return token;
+    }
+
+    public async Task<bool> RevokeFeedTokenAsync()
+    {
+        var scope = Scope;
+        await RequireProviderAsync();
+        return await db.ExecuteAsync("DELETE FROM calendar_feed_tokens WHERE tenant_id = @t AND env = @e AND provider_id = @p",
+            ("t", scope.TenantId), ("e", scope.EnvName), ("p", ProviderId)) > 0;
+    }
+
+    private async Task RequireProviderAsync()
+    {
+        var scope = Scope;
+        var exists = await db.ScalarAsync<string>("SELECT provider_id FROM calendar_providers WHERE tenant_id = @t AND env = @e AND provider_id = @p",
+            ("t", scope.TenantId), ("e", scope.EnvName), ("p", ProviderId));
+        if (exists is null)
+        {
+            throw CloudFranException.NotFound("Provider");
+        }
+    }
+
+    /// <summary>
+    /// The lowest seat numbers free for the whole block [<paramref name="from"/>, <paramref name="to"/>): a seat is
+    /// taken when any live (held or booked, unparked) block of this provider overlapping it holds that seat — the
+    /// same rule the exclusion constraint applies. 409 SLOT_UNAVAILABLE when fewer than the party are free.
+    /// </summary>
+    private async Task<int[]> PickSeatsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTimeOffset from, DateTimeOffset to, int party, string? ignore)
+    {
+        var scope = Scope;
+        await using var cmd = new NpgsqlCommand(
+            """
+            SELECT coalesce((SELECT seats FROM calendar_providers WHERE tenant_id = @t AND env = @e AND provider_id = @p), 1),
+                   ARRAY(SELECT DISTINCT g::int FROM appointments a, unnest(a.seat_set) r, generate_series(lower(r), upper(r) - 1) g
+                          WHERE a.tenant_id = @t AND a.env = @e AND a.provider_id = @p AND NOT a.parked AND a.status IN ('held', 'booked')
+                            AND a.appointment_id <> @ignore AND a.block_start < @to AND a.block_end > @from)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("t", scope.TenantId);
+        cmd.Parameters.AddWithValue("e", scope.EnvName);
+        cmd.Parameters.AddWithValue("p", ProviderId);
+        cmd.Parameters.AddWithValue("ignore", ignore ?? "");
+        cmd.Parameters.AddWithValue("from", from.ToUniversalTime());
+        cmd.Parameters.AddWithValue("to", to.ToUniversalTime());
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        int capacity = reader.GetInt16(0);
+        var taken = reader.GetFieldValue<int[]>(1).ToHashSet();
+        if (party < 1 || party > capacity)
+        {
+            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity} for this provider.");
+        }
+        var free = Enumerable.Range(0, capacity).Where(s => !taken.Contains(s)).Take(party).ToArray();
+        return free.Length == party ? free : throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "That time was just taken.");
+    }
 
     private async Task<AppointmentView> InsertAsync(BookingDraft draft, TimeSpan? holdFor)
     {
@@ -103,16 +206,19 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         var end = start.AddMinutes(draft.Service.DurationMinutes);
         var now = clock.GetUtcNow();
         var id = Ids.New("apt");
+        var bs = start.AddMinutes(-draft.Service.BufferBeforeMinutes);
+        var be = end.AddMinutes(draft.Service.BufferAfterMinutes);
         await using var conn = await db.Source.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
+        var seats = await PickSeatsAsync(conn, tx, bs, be, draft.Request.PartySize, null);
         AppointmentView view;
         await using (var insert = new NpgsqlCommand(
             $"""
             INSERT INTO appointments (tenant_id, env, appointment_id, location_id, provider_id, service_id, service_type, start_at, end_at,
                                       block_start, block_end, customer_name, customer_phone, customer_email, notes, booking_method,
-                                      status, hold_expires_at, parent_appointment_id, created_at, last_modified)
+                                      status, hold_expires_at, parent_appointment_id, created_at, last_modified, party_size, seat_set)
             VALUES (@t, @e, @id, @loc, @p, @svc, @type, @start, @end, @bs, @be, @name, @phone, @email, @notes, @method,
-                    @status, @expires, @parent, @now, @now)
+                    @status, @expires, @parent, @now, @now, @party, (SELECT range_agg(int4range(s, s + 1)) FROM unnest(@seats::int[]) s))
             RETURNING {AppointmentDirectoryGrain.Columns}
             """, conn, tx))
         {
@@ -126,8 +232,10 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
             insert.Parameters.AddWithValue("type", draft.Service.Name);
             insert.Parameters.AddWithValue("start", start);
             insert.Parameters.AddWithValue("end", end);
-            insert.Parameters.AddWithValue("bs", start.AddMinutes(-draft.Service.BufferBeforeMinutes));
-            insert.Parameters.AddWithValue("be", end.AddMinutes(draft.Service.BufferAfterMinutes));
+            insert.Parameters.AddWithValue("bs", bs);
+            insert.Parameters.AddWithValue("be", be);
+            insert.Parameters.AddWithValue("party", (short)seats.Length);
+            insert.Parameters.AddWithValue("seats", seats);
             insert.Parameters.AddWithValue("name", holdFor is null ? r.CustomerName : DBNull.Value);
             insert.Parameters.AddWithValue("phone", holdFor is null ? r.CustomerPhone : DBNull.Value);
             insert.Parameters.AddWithValue("email", (object?)r.CustomerEmail ?? DBNull.Value);
@@ -213,10 +321,10 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
 
 /// <summary>See <see cref="IAppointmentDirectoryGrain"/>.</summary>
 [StatelessWorker, Reentrant]
-public sealed class AppointmentDirectoryGrain(PlatformDb db) : Grain, IAppointmentDirectoryGrain
+public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IAppointmentDirectoryGrain
 {
     public const string Columns =
-        "appointment_id, location_id, provider_id, service_type, start_at, end_at, customer_name, customer_phone, customer_email, notes, booking_method, status, cancel_reason, cancel_message, last_modified, parked, parent_appointment_id, hold_expires_at";
+        "appointment_id, location_id, provider_id, service_type, start_at, end_at, customer_name, customer_phone, customer_email, notes, booking_method, status, cancel_reason, cancel_message, last_modified, parked, parent_appointment_id, hold_expires_at, party_size, seat_set::text AS seat_set, created_at, cancelled_at, service_id";
 
     private TenantScope Scope => TenantScope.Parse(string.Join('/', this.GetPrimaryKeyString().Split('/')[..2]));
 
@@ -255,10 +363,92 @@ public sealed class AppointmentDirectoryGrain(PlatformDb db) : Grain, IAppointme
         return new PagedList<AppointmentView>(rows, q.Page, q.PageSize, total);
     }
 
+    private static string CenterSelect(string extra = "") =>
+        $"""
+        SELECT {Qualified}, coalesce(l.doc->>'timezone', 'UTC') AS tz,
+               coalesce(s.duration_minutes, (extract(epoch FROM a.end_at - a.start_at) / 60)::int) AS duration{extra}
+          FROM appointments a
+          LEFT JOIN locations l ON l.tenant_id = a.tenant_id AND l.env = a.env AND l.location_id = a.location_id
+          LEFT JOIN calendar_services s ON s.tenant_id = a.tenant_id AND s.env = a.env AND s.service_id = a.service_id
+        """;
+
+    private static readonly string Qualified = string.Join(", ", Columns.Split(", ").Select(c => "a." + c));
+
+    public async Task<CenterAppointment> GetForCenterAsync(string appointmentId)
+    {
+        var scope = Scope;
+        return await db.QuerySingleAsync($"{CenterSelect()} WHERE a.tenant_id = @t AND a.env = @e AND a.appointment_id = @id AND a.status IN ('booked', 'cancelled')",
+                   ReadCenter, ("t", scope.TenantId), ("e", scope.EnvName), ("id", appointmentId))
+               ?? throw CloudFranException.NotFound("Appointment");
+    }
+
+    public async Task<PagedList<CenterAppointment>> ListForCenterAsync(CenterAppointmentQuery q)
+    {
+        var scope = Scope;
+        long total = 0;
+        var rows = await db.QueryAsync(
+            $"""
+            {CenterSelect(", count(*) OVER () AS total")}
+             WHERE a.tenant_id = @t AND a.env = @e AND a.status IN ('booked', 'cancelled')
+               AND (@loc::text IS NULL OR a.location_id = @loc::text)
+               AND (@lm::timestamptz IS NULL OR a.last_modified > @lm::timestamptz)
+               AND (@from::timestamptz IS NULL OR a.start_at >= @from::timestamptz)
+               AND (@to::timestamptz IS NULL OR a.start_at < @to::timestamptz)
+               AND (@p::text IS NULL OR a.provider_id = @p::text)
+               AND (@c::boolean IS NULL OR (a.status = 'cancelled') = @c::boolean)
+             ORDER BY a.start_at, a.appointment_id LIMIT @limit OFFSET @offset
+            """,
+            r =>
+            {
+                total = r.GetInt64(r.GetOrdinal("total"));
+                return ReadCenter(r);
+            },
+            ("t", scope.TenantId), ("e", scope.EnvName), ("loc", q.LocationId), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
+            ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled),
+            ("limit", q.Limit), ("offset", (long)(q.Page - 1) * q.Limit));
+        if (rows.Count == 0 && q.Page > 1)
+        {
+            total = await db.ScalarAsync<long>(
+                """
+                SELECT count(*) FROM appointments a
+                 WHERE a.tenant_id = @t AND a.env = @e AND a.status IN ('booked', 'cancelled')
+                   AND (@loc::text IS NULL OR a.location_id = @loc::text)
+                   AND (@lm::timestamptz IS NULL OR a.last_modified > @lm::timestamptz)
+                   AND (@from::timestamptz IS NULL OR a.start_at >= @from::timestamptz)
+                   AND (@to::timestamptz IS NULL OR a.start_at < @to::timestamptz)
+                   AND (@p::text IS NULL OR a.provider_id = @p::text)
+                   AND (@c::boolean IS NULL OR (a.status = 'cancelled') = @c::boolean)
+                """,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("loc", q.LocationId), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
+                ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled));
+        }
+        return new PagedList<CenterAppointment>(rows, q.Page, q.Limit, total);
+    }
+
+    private static CenterAppointment ReadCenter(NpgsqlDataReader r) =>
+        new(Read(r), r.GetString(r.GetOrdinal("tz")), r.GetInt32(r.GetOrdinal("duration")));
+
     public static AppointmentView Read(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time("start_at"), r.Time("end_at"),
         r.NullableString("customer_name") ?? "", r.NullableString("customer_phone") ?? "", r.NullableString("customer_email"),
         r.NullableString("notes"), r.GetInt16(10), r.GetString(11) == "cancelled", r.NullableString("cancel_reason"),
         r.NullableString("cancel_message"), r.Time("last_modified"), r.GetString(11), r.GetBoolean(15),
-        r.NullableString("parent_appointment_id"), r.NullableTime("hold_expires_at"));
+        r.NullableString("parent_appointment_id"), r.NullableTime("hold_expires_at"), r.GetInt16(18), ParseSeats(r.GetString(19)),
+        r.Time("created_at"), r.NullableTime("cancelled_at"), r.GetString(22));
+
+    /// <summary>Seat numbers of a multirange literal such as <c>{[0,2),[4,5)}</c>.</summary>
+    public static IReadOnlyList<int> ParseSeats(string multirange)
+    {
+        var seats = new List<int>();
+        foreach (System.Text.RegularExpressions.Match m in SeatRange().Matches(multirange))
+        {
+            var lo = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var hi = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            for (var s = lo; s < hi; s++) seats.Add(s);
+        }
+        return seats;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[(\d+),(\d+)\)")]
+    private static partial System.Text.RegularExpressions.Regex SeatRange();
 }

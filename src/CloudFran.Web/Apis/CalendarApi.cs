@@ -5,6 +5,10 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Locations;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
+using CloudFran.Grains.Calendar;
+using CloudFran.Grains.Isolation;
+using CloudFran.Grains.Storage;
+using CloudFran.Web.Calendar;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,11 +18,13 @@ using Microsoft.AspNetCore.Routing;
 namespace CloudFran.Web.Apis;
 
 public sealed record BookAppointmentRequest(string? LocationId, string? ServiceType, DateTimeOffset? Start, string? ProviderId,
-    string? CustomerName, string? CustomerPhone, string? CustomerEmail, string? Notes, int? BookingMethod);
+    string? CustomerName, string? CustomerPhone, string? CustomerEmail, string? Notes, int? BookingMethod, int? PartySize = null);
 
 public sealed record CancelAppointmentRequest(string? Reason, string? Message);
 
-public sealed record HoldRequest(string? LocationId, string? ServiceType, DateTimeOffset? Start, string? ProviderId, int? Minutes);
+public sealed record HoldRequest(string? LocationId, string? ServiceType, DateTimeOffset? Start, string? ProviderId, int? Minutes, int? PartySize = null);
+
+public sealed record FeedTokenView(string ProviderId, string Token, string Url);
 
 public sealed record ConfirmHoldRequest(string? CustomerName, string? CustomerPhone, string? CustomerEmail, string? Notes,
     int? BookingMethod, string? ParentAppointmentId);
@@ -67,11 +73,24 @@ public static class CalendarApi
                 var to = Date(check, http, "dateTo", required: true);
                 var providerId = http.Request.Query["providerId"].ToString() is { Length: > 0 } p ? p : null;
                 if (providerId is not null && !Ids.IsValid(providerId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
+                var party = check.Int(http, "partySize", 1, 1, 50);
                 check.ThrowIfInvalid();
                 return Calendar(grains, http, http.Request.Query["locationId"])
-                    .GetAvailabilityAsync(new AvailabilityQuery(serviceType!, from!.Value, to!.Value, providerId));
+                    .GetAvailabilityAsync(new AvailabilityQuery(serviceType!, from!.Value, to!.Value, providerId, party));
             })
-            .WithName("GetAvailability").WithSummary("Free slots (location time zone, with offsets) for a service between dateFrom and dateTo (≤ 31 days).");
+            .WithName("GetAvailability").WithSummary("Free slots (location time zone, with offsets) for a service between dateFrom and dateTo (≤ 31 days); partySize for seated providers, with remainingSeats per slot.");
+
+        group.MapGet("/settings", (HttpContext http, IGrainFactory grains) =>
+                Calendar(grains, http, http.Request.Query["locationId"]).GetSettingsAsync())
+            .WithName("GetCalendarSettings").WithSummary("The location's booking rules: minNoticeMinutes (default 0) and maxAdvanceDays (default 365).");
+
+        group.MapPut("/settings", (CalendarSettingsInput body, HttpContext http, IGrainFactory grains) =>
+            {
+                new Check().Range("minNoticeMinutes", body.MinNoticeMinutes, 0, 43_200).Range("maxAdvanceDays", body.MaxAdvanceDays, 1, 730).ThrowIfInvalid();
+                return Calendar(grains, http, http.Request.Query["locationId"]).UpdateSettingsAsync(body);
+            })
+            .RequireTenant(Role.Manager)
+            .WithName("UpdateCalendarSettings").WithSummary("Set the location's booking rules (?locationId): bookings, holds, reschedules and the agent outside them get 422 BOOKING_TOO_SOON / BOOKING_TOO_FAR_AHEAD.");
 
         group.MapPost("/appointments", async Task<Created<AppointmentView>> (BookAppointmentRequest body, HttpContext http, IGrainFactory grains) =>
             {
@@ -81,12 +100,14 @@ public static class CalendarApi
                     .Required("customerPhone", body.CustomerPhone, 20).Phone("customerPhone", body.CustomerPhone)
                     .Email("customerEmail", body.CustomerEmail)
                     .Text("notes", body.Notes, 2000)
-                    .Range("bookingMethod", body.BookingMethod, 1, 3);
+                    .Range("bookingMethod", body.BookingMethod, 1, 3)
+                    .Range("partySize", body.PartySize, 1, 50);
                 if (body.Start is null) check.Missing("start");
                 if (body.ProviderId is not null && !Ids.IsValid(body.ProviderId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
                 check.ThrowIfInvalid();
                 var appointment = await Calendar(grains, http, body.LocationId).BookAsync(new BookingRequest(body.ServiceType!, body.Start!.Value,
-                    body.ProviderId, body.CustomerName!.Trim(), body.CustomerPhone!, body.CustomerEmail, body.Notes, body.BookingMethod ?? 2));
+                    body.ProviderId, body.CustomerName!.Trim(), body.CustomerPhone!, body.CustomerEmail, body.Notes, body.BookingMethod ?? 2, null,
+                    body.PartySize ?? 1));
                 return TypedResults.Created($"/v1/calendar/appointments/{appointment.AppointmentId}", appointment);
             })
             .RequireTenant(Role.Agent)
@@ -131,12 +152,12 @@ public static class CalendarApi
 
         group.MapPost("/holds", async Task<Created<AppointmentView>> (HoldRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                var check = new Check().Required("serviceType", body.ServiceType, 100).Range("minutes", body.Minutes, 1, 30);
+                var check = new Check().Required("serviceType", body.ServiceType, 100).Range("minutes", body.Minutes, 1, 30).Range("partySize", body.PartySize, 1, 50);
                 if (body.Start is null) check.Missing("start");
                 if (body.ProviderId is not null && !Ids.IsValid(body.ProviderId, "prv")) check.Invalid("providerId", "providerId must be a provider id (prv_…).");
                 check.ThrowIfInvalid();
                 var hold = await Calendar(grains, http, body.LocationId).HoldAsync(
-                    new BookingRequest(body.ServiceType!, body.Start!.Value, body.ProviderId, "", "", null, null, 2), body.Minutes ?? 5);
+                    new BookingRequest(body.ServiceType!, body.Start!.Value, body.ProviderId, "", "", null, null, 2, null, body.PartySize ?? 1), body.Minutes ?? 5);
                 return TypedResults.Created($"/v1/calendar/appointments/{hold.AppointmentId}", hold);
             })
             .RequireTenant(Role.Agent)
@@ -208,6 +229,36 @@ public static class CalendarApi
             })
             .WithName("ProviderFeed").WithSummary("The provider's booked appointments (last 7 to next 90 days) as an iCalendar feed.");
 
+        group.MapPost("/providers/{providerId}/feed-token", async Task<Created<FeedTokenView>> (string providerId, HttpContext http, IGrainFactory grains) =>
+            {
+                var token = await grains.GetProviderSchedule(http.Caller().Scope, RequireProvider(providerId)).IssueFeedTokenAsync();
+                var url = $"/v1/calendar/feeds/{token}.ics";
+                return TypedResults.Created(url, new FeedTokenView(providerId, token, url));
+            })
+            .RequireTenant(Role.Manager)
+            .WithName("IssueProviderFeedToken").WithSummary("A secret feed URL (/v1/calendar/feeds/{token}.ics) calendar apps can poll without headers; issuing again rotates it.");
+
+        group.MapDelete("/providers/{providerId}/feed-token", async (string providerId, HttpContext http, IGrainFactory grains) =>
+                await grains.GetProviderSchedule(http.Caller().Scope, RequireProvider(providerId)).RevokeFeedTokenAsync()
+                    ? Results.NoContent()
+                    : throw CloudFranException.NotFound("Feed token"))
+            .RequireTenant(Role.Manager)
+            .WithName("RevokeProviderFeedToken").WithSummary("Revoke the provider's secret feed URL (it answers 404 from then on).");
+
+        // No API key here: the secret in the URL is the credential, and the tenant comes from its row.
+        routes.MapGet("/v1/calendar/feeds/{token}.ics", async (string token, IGrainFactory grains, PlatformDb db, TimeProvider clock) =>
+            {
+                var target = await FeedTokens.ResolveAsync(db, token) ?? throw CloudFranException.NotFound("Feed");
+                RequestContext.Set(TenantIsolationFilter.ContextKey, target.Scope.TenantId);
+                var page = await grains.GetAppointmentDirectory(target.Scope).ListAsync(new AppointmentQuery(
+                    clock.GetUtcNow().AddDays(-7), clock.GetUtcNow().AddDays(90), target.ProviderId, "booked", null, 1, 1000));
+                return Results.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
+            })
+            .WithTags("Calendar")
+            .WithName("SecretProviderFeed").WithSummary("A provider's iCalendar feed by secret token (no headers); unknown or revoked tokens answer 404.");
+
+        routes.MapSchedulingCenterApi();
+
         routes.MapPost("/v1/agents/appointments", async Task<Created<AgentBookingResult>> (AgentAppointmentRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 new Check()
@@ -252,6 +303,9 @@ public static class CalendarApi
             ? grains.GetLocationCalendar(http.Caller().Scope, locationId)
             : throw CloudFranException.NotFound("Location");
     }
+
+    private static string RequireProvider(string id) =>
+        Ids.IsValid(id, "prv") ? id : throw CloudFranException.NotFound("Provider");
 
     private static string RequireAppointment(string id) =>
         Ids.IsValid(id, "apt") ? id : throw CloudFranException.NotFound("Appointment");

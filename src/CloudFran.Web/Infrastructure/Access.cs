@@ -12,6 +12,12 @@ namespace CloudFran.Web.Infrastructure;
 /// <summary>Endpoint metadata: a tenant route and the least role it needs; liveOnly refuses sandbox keys.</summary>
 public sealed record TenantAccess(Role MinRole, bool LiveOnly = false);
 
+/// <summary>
+/// Endpoint metadata: HTTP Basic login with username = the key's id (<c>key_…</c>) and password = the key's secret
+/// (the Scheduling Center surface). The tenant comes from the key, so X-Tenant-Id may be omitted; if sent, it must match.
+/// </summary>
+public sealed record BasicKeyLogin;
+
 /// <summary>Endpoint metadata: a SuperAdmin route (sk_admin_ keys only).</summary>
 public sealed record PlatformAccess;
 
@@ -71,6 +77,20 @@ public sealed partial class ApiKeyAuthMiddleware(RequestDelegate next, IGrainFac
         }
 
         var headerTenant = http.Request.Headers[TenantHeader].ToString();
+        if (tenant is not null && endpoint!.Metadata.GetMetadata<BasicKeyLogin>() is not null && BasicUser(http) is { } user)
+        {
+            var owner = await BasicKeyOwners.FindAsync(http, secret);
+            if (owner is null || !string.Equals(owner.Value.KeyId, user, StringComparison.Ordinal))
+            {
+                http.Response.Headers.WWWAuthenticate = "Basic realm=\"CloudFran\"";
+                await Errors.WriteAsync(http, 401, ErrorCodes.InvalidKey, "Basic authentication needs the key's id as username and its secret as password.");
+                return;
+            }
+            if (string.IsNullOrWhiteSpace(headerTenant))
+            {
+                headerTenant = owner.Value.TenantId ?? "";
+            }
+        }
         var request = new AuthRequest(platform is not null, string.IsNullOrWhiteSpace(headerTenant) ? null : headerTenant.Trim(),
             tenant?.MinRole ?? Role.Admin);
         var decision = await grains.GetApiKeyGrain(ApiKeySecrets.Hash(secret)).AuthorizeAsync(request);
@@ -134,6 +154,26 @@ public sealed partial class ApiKeyAuthMiddleware(RequestDelegate next, IGrainFac
             return;
         }
         await next(http);
+    }
+
+    /// <summary>The username of an HTTP Basic header, or null when the request does not use Basic.</summary>
+    private static string? BasicUser(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        try
+        {
+            var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+            var colon = decoded.IndexOf(':');
+            return colon < 0 ? null : decoded[..colon];
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static string? ReadSecret(HttpContext http)

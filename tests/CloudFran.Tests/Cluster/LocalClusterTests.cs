@@ -107,16 +107,30 @@ public sealed class LocalClusterTests : IAsyncLifetime
         await (await admin1.PatchAsJsonAsync($"/v1/admin/tenants/{tenantId}", new { customQuotas = new { requestsPerMinute = 100_000, monthlyCalls = 0 } }))
             .JsonAsync(HttpStatusCode.OK);
         var open = new[] { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" }
-            .ToDictionary(d => d, _ => new[] { new { open = "09:00", close = "17:00" } });
+            .ToDictionary(d => d, _ => new[] { new { open = "08:00", close = "18:00" } });
         await (await n1.PatchAsJsonAsync($"/v1/locations/{id}", new { hours = open, timezone = "UTC" })).JsonAsync(HttpStatusCode.OK);
         await (await n1.PostAsJsonAsync("/v1/calendar/providers", new { locationId = id, name = "Chair", kind = "chair" })).JsonAsync(HttpStatusCode.Created);
         await (await n2.PostAsJsonAsync("/v1/calendar/services", new { locationId = id, name = "Cut", durationMinutes = 60 })).JsonAsync(HttpStatusCode.Created);
         var day = DateTime.UtcNow.Date.AddDays(3);
-        var starts = Enumerable.Range(9, 8).Select(h => new DateTimeOffset(day.AddHours(h), TimeSpan.Zero)).ToList();
-        var attempts = await Task.WhenAll(Enumerable.Range(0, 80).Select(i => (i % 2 == 0 ? n1 : n2).PostAsJsonAsync("/v1/calendar/appointments",
-            new { locationId = id, serviceType = "Cut", start = starts[i % 8], customerName = "Race", customerPhone = "+17755550100" })));
-        Assert.Equal(8, attempts.Count(r => r.StatusCode == HttpStatusCode.Created));
-        Assert.Equal(72, attempts.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        // The issue's figure: 200 attempts for 10 slots, half through each node → exactly 10, no overlap in the database.
+        var starts = Enumerable.Range(8, 10).Select(h => new DateTimeOffset(day.AddHours(h), TimeSpan.Zero)).ToList();
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => (i % 2 == 0 ? n1 : n2).PostAsJsonAsync("/v1/calendar/appointments",
+            new { locationId = id, serviceType = "Cut", start = starts[i % 10], customerName = "Race", customerPhone = "+17755550100" })));
+        Assert.Equal(10, attempts.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(190, attempts.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        await using (var check = new NpgsqlConnection(_connectionString))
+        {
+            await check.OpenAsync();
+            await using var overlaps = new NpgsqlCommand(
+                """
+                SELECT count(*) FROM appointments a JOIN appointments b
+                  ON a.tenant_id = b.tenant_id AND a.provider_id = b.provider_id AND a.appointment_id < b.appointment_id
+                 WHERE a.tenant_id = @t AND a.status = 'booked' AND b.status = 'booked'
+                   AND tstzrange(a.block_start, a.block_end) && tstzrange(b.block_start, b.block_end)
+                """, check);
+            overlaps.Parameters.AddWithValue("t", tenantId);
+            Assert.Equal(0L, await overlaps.ExecuteScalarAsync());
+        }
 
         // The voice dashboard: a hub client and a real browser on node 1 see a call that node 2 handles.
         await VoiceDashboardAcrossNodesAsync(n1, tenantId, key, id!);
