@@ -101,6 +101,16 @@ public interface IMessagingAccountGrain : IGrainWithStringKey
     Task<PagedList<ConsentAuditEntry>> ConsentAuditAsync(ConsentAuditQuery query);
 }
 
+/// <summary>An outbox row as the dispatcher claimed it: what delivery needs, without reading the row again.</summary>
+[GenerateSerializer, Immutable, Alias("cf.ClaimedSms")]
+public sealed record ClaimedSms(
+    [property: Id(0)] string MessageId,
+    [property: Id(1)] string Body,
+    [property: Id(2)] IReadOnlyList<string> Media,
+    [property: Id(3)] string? LocationId,
+    /// <summary>Delivery attempts including this one.</summary>
+    [property: Id(4)] int Attempts);
+
 /// <summary>
 /// Everything about one recipient phone in one tenant partition: its consent record, delivery of its queued
 /// messages, inbound keywords. Serialising these in one activation is what makes "no send after an acknowledged
@@ -108,7 +118,8 @@ public interface IMessagingAccountGrain : IGrainWithStringKey
 /// </summary>
 public interface ISmsRecipientGrain : IGrainWithStringKey
 {
-    Task DeliverAsync(string messageId);
+    /// <summary>Sends one message the dispatcher claimed (its row was queued at the claim) unless the recipient opted out.</summary>
+    Task DeliverAsync(ClaimedSms message);
     Task<bool> ApplyStatusAsync(string messageId, string twilioStatus, string? errorCode);
     Task<InboundResult> ReceiveAsync(InboundSms sms);
     Task<ConsentView> OptOutAsync(string reason, string source, string actor);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Messaging;
 using CloudFran.Grains.Storage;
@@ -34,21 +35,23 @@ public sealed partial class SmsDispatcher(
              WHERE message_id IN (SELECT message_id FROM sms_messages
                                    WHERE status = 'queued' AND next_attempt_at <= @now
                                    ORDER BY next_attempt_at LIMIT 128 FOR UPDATE SKIP LOCKED)
-            RETURNING message_id, tenant_id, env, contact_phone
+            RETURNING message_id, tenant_id, env, contact_phone, body, media_urls::text, location_id, attempts
             """,
-            r => (Id: r.GetString(0), Scope: new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live), Phone: r.GetString(3)),
+            r => (Scope: new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live), Phone: r.GetString(3),
+                Message: new ClaimedSms(r.GetString(0), r.GetString(4), JsonSerializer.Deserialize<List<string>>(r.GetString(5)) ?? [],
+                    r.IsDBNull(6) ? null : r.GetString(6), r.GetInt32(7))),
             ("lease", now + Lease), ("now", now));
         await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (m, _) =>
             {
                 try
                 {
-                    await grains.GetSmsRecipient(m.Scope, m.Phone).DeliverAsync(m.Id);
+                    await grains.GetSmsRecipient(m.Scope, m.Phone).DeliverAsync(m.Message);
                 }
                 catch (Exception e)
                 {
                     // The lease expires and the message is claimed again.
-                    LogDeliveryFailed(logger, m.Id, e);
+                    LogDeliveryFailed(logger, m.Message.MessageId, e);
                 }
             });
         return batch.Count;

@@ -24,6 +24,12 @@ public sealed partial class SmsRecipientGrain(
     private string _phone = "";
     private ConsentView? _consent;
 
+    // Messages this activation has finished with (sent, suppressed or failed for good), newest last. A claim replayed
+    // after its lease ran out while the first delivery was still under way reaches this same activation (calls are
+    // one at a time), which then skips it instead of posting it to Twilio again.
+    private readonly Queue<string> _finishedOrder = new();
+    private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
@@ -32,20 +38,40 @@ public sealed partial class SmsRecipientGrain(
         return Task.CompletedTask;
     }
 
-    public async Task DeliverAsync(string messageId)
+    public async Task DeliverAsync(ClaimedSms message)
     {
-        var message = await db.QuerySingleAsync(
-            "SELECT status, body, media_urls::text, location_id, attempts FROM sms_messages WHERE message_id = @m AND tenant_id = @t AND env = @e",
-            r => new PendingMessage(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<List<string>>(r.GetString(2)) ?? [],
-                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt32(4)),
-            ("m", messageId), ("t", _scope.TenantId), ("e", _scope.EnvName));
-        if (message is null || message.Status != SmsStatus.Queued)
+        // The claim selected the row only while it was queued; every status write below is guarded by status or rank,
+        // so a claim replayed after its lease ran out cannot move a message backwards.
+        var messageId = message.MessageId;
+        if (!_finished.Contains(messageId))
         {
-            return; // already handled (a replayed claim) — delivery is at most once per queued row
+            await DeliverCoreAsync(message);
         }
+    }
+
+    private void Remember(string messageId)
+    {
+        if (_finished.Add(messageId))
+        {
+            _finishedOrder.Enqueue(messageId);
+            if (_finishedOrder.Count > 256)
+            {
+                _finished.Remove(_finishedOrder.Dequeue());
+            }
+        }
+    }
+
+    /// <summary>
+    /// A message is remembered as finished once Twilio accepted it (before its row is updated, so a failing update
+    /// cannot lead to a second post from this activation) or once it was given up; a retry keeps it claimable.
+    /// </summary>
+    private async Task DeliverCoreAsync(ClaimedSms message)
+    {
+        var messageId = message.MessageId;
         if ((await GetConsentAsync()).Status == "opted_out")
         {
             await FinishAsync(messageId, SmsStatus.Suppressed, MessagingErrors.RecipientOptedOut, "Recipient opted out.");
+            Remember(messageId);
             return;
         }
 
@@ -53,12 +79,14 @@ public sealed partial class SmsRecipientGrain(
         if (sender.Account is not { } account)
         {
             await FinishAsync(messageId, SmsStatus.Failed, "TWILIO_NOT_CONFIGURED", "The tenant has no Twilio account (PUT /v1/tenant/twilio).");
+            Remember(messageId);
             return;
         }
         var from = sender.FromFor(message.LocationId);
         if (from is null && account.MessagingServiceSid is null)
         {
             await FinishAsync(messageId, SmsStatus.Failed, "NO_SENDER_NUMBER", "The tenant has no phone number to send from.");
+            Remember(messageId);
             return;
         }
 
@@ -68,6 +96,7 @@ public sealed partial class SmsRecipientGrain(
         try
         {
             var sent = await twilio.SendMessageAsync(account, _phone, from, message.Body, message.Media, callback);
+            Remember(messageId);
             var status = SmsStatus.FromTwilio(sent.Status) ?? SmsStatus.Sending;
             await db.ExecuteAsync(
                 """
@@ -82,6 +111,7 @@ public sealed partial class SmsRecipientGrain(
         {
             // The carrier says the recipient opted out: record it so nobody sends again.
             await FinishAsync(messageId, SmsStatus.Failed, "21610", e.Message);
+            Remember(messageId);
             await OptOutAsync("carrier", "twilio_21610", "twilio");
         }
         catch (TwilioException e) when (e.Retryable && message.Attempts < options.Value.MaxSendAttempts)
@@ -96,6 +126,7 @@ public sealed partial class SmsRecipientGrain(
         catch (TwilioException e)
         {
             await FinishAsync(messageId, SmsStatus.Failed, e.Code == 0 ? "TWILIO_UNAVAILABLE" : e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+            Remember(messageId);
         }
     }
 
@@ -299,7 +330,7 @@ public sealed partial class SmsRecipientGrain(
         await using var cmd = new NpgsqlCommand(
             """
             UPDATE sms_messages SET status = @s, status_rank = 3, error_code = @code, error_message = @msg, next_attempt_at = NULL, updated_at = @now
-             WHERE message_id = @m AND status_rank < 3
+             WHERE message_id = @m AND status = 'queued'
             """, conn, tx);
         cmd.Parameters.AddWithValue("s", status);
         cmd.Parameters.AddWithValue("code", errorCode);
@@ -315,8 +346,6 @@ public sealed partial class SmsRecipientGrain(
     }
 
     private static string Truncate(string s) => s.Length > 500 ? s[..500] : s;
-
-    private sealed record PendingMessage(string Status, string Body, List<string> Media, string? LocationId, int Attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMS {MessageId}: Twilio error {Code}, retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, string messageId, int code, TimeSpan delay);
