@@ -29,6 +29,8 @@ public sealed class CallState
     public string? HoldId { get; set; }
     public string? HoldProviderId { get; set; }
     public DateTimeOffset? HoldStart { get; set; }
+    /// <summary>Seats the hold takes (the caller's party on seated tables; 1 where each table is its own provider).</summary>
+    public int HoldPartySize { get; set; } = 1;
     public string? AppointmentId { get; set; }
     public List<OrderLine> Order { get; set; } = [];
     public bool OrderPlaced { get; set; }
@@ -497,10 +499,21 @@ public sealed partial class CallSessionGrain(
         var zone = TimeZoneInfo.FindSystemTimeZoneById(_location!.Timezone);
         var date = _state.Slots.TryGetValue("date", out var d) ? DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture) : Today();
         var calendar = GrainFactory.GetLocationCalendar(_scope, _locationId);
+        var party = _state.Slots.TryGetValue("partySize", out var ps) ? ps : null;
+        var seats = int.TryParse(party, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 1 ? n : 1;
         AvailabilityView availability;
         try
         {
-            availability = await calendar.GetAvailabilityAsync(new AvailabilityQuery(service, date, date.AddDays(2), null));
+            try
+            {
+                availability = await calendar.GetAvailabilityAsync(new AvailabilityQuery(service, date, date.AddDays(2), null, seats));
+            }
+            catch (CloudFranException e) when (seats > 1 && e.Status == 400)
+            {
+                // No table here seats the whole party: each table is booked whole (the party goes in the notes).
+                seats = 1;
+                availability = await calendar.GetAvailabilityAsync(new AvailabilityQuery(service, date, date.AddDays(2), null, seats));
+            }
         }
         catch (CloudFranException)
         {
@@ -550,11 +563,11 @@ public sealed partial class CallSessionGrain(
         }
 
         var name = _state.Slots["name"];
-        var party = _state.Slots.TryGetValue("partySize", out var ps) ? ps : null;
         var notes = (party is null ? "" : $"Party of {party}. ") + "Booked by the voice receptionist.";
         try
         {
-            var hold = await calendar.HoldAsync(new BookingRequest(service, pick.Value.Slot.Start, null, name, _caller, null, notes, 1), 5);
+            var hold = await calendar.HoldAsync(new BookingRequest(service, pick.Value.Slot.Start, null, name, _caller, null, notes, 1, null, seats), 5);
+            _state.HoldPartySize = seats;
             _state.HoldId = hold.AppointmentId;
             _state.HoldProviderId = hold.ProviderId;
             _state.HoldStart = hold.Start;
@@ -587,7 +600,8 @@ public sealed partial class CallSessionGrain(
         try
         {
             appointment = await GrainFactory.GetProviderSchedule(_scope, providerId).ConfirmHoldAsync(holdId,
-                new BookingRequest(_state.OfferedService ?? "", _state.HoldStart ?? default, providerId, name, _caller, null, notes, 1));
+                new BookingRequest(_state.OfferedService ?? "", _state.HoldStart ?? default, providerId, name, _caller, null, notes, 1, null,
+                    _state.HoldPartySize));
         }
         catch (CloudFranException)
         {
