@@ -68,6 +68,8 @@ public static class PlatformHosting
             }
             if (config.GetValue("CLOUDFRAN_KUBERNETES", false))
             {
+                // Kubernetes hosting sets the pod IP and listens on the configured ports (the same variables).
+                silo.Configure<EndpointOptions>(o => (o.SiloPort, o.GatewayPort) = (siloPort, gatewayPort));
                 silo.UseKubernetesHosting();
             }
             else

@@ -23,7 +23,7 @@ namespace CloudFran.Tests.Cluster;
 /// day-before appointment SMS is a polling worker on every node that claims rows with SKIP LOCKED, so no node owns
 /// it; the hold-expiry timer of a provider schedule lives only in its activation and is not durable — an expired
 /// hold stops blocking its slot by its expiry time in every query, and its row is marked released on the
-/// provider's next booking.) So the test creates Autopilot campaigns — each registers a one-minute
+/// provider's next booking, hold or move.) So the test creates Autopilot campaigns — each registers a one-minute
 /// <c>autopilot-tick</c> reminder — until two of them hash into the range of node 3 (asked of the cluster's own
 /// ring through the bench-only <c>/bench/reminder-owner</c> route), enrolls a lead in each (its first touch is
 /// due at once, sent only by a tick), and kills node 3 before the first tick. Each lead then gets its touch, once,
