@@ -98,6 +98,7 @@ public sealed class FailureDrillScenario : IScenario
             var unresolved = new ConcurrentDictionary<string, (string Member, int Points)>();
             var ackedBookings = new ConcurrentBag<string>();
             var failed = 0;
+            var failures = new ConcurrentDictionary<string, int>();
             var duration = TimeSpan.FromSeconds(context.Quick ? 15 : 30);
             var day = DateTime.UtcNow.Date.AddDays(10);
             var slot = -1;
@@ -144,7 +145,10 @@ public sealed class FailureDrillScenario : IScenario
                         if (r?.StatusCode == HttpStatusCode.Created)
                             ackedBookings.Add(JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("appointmentId").GetString()!);
                         else if (r?.StatusCode != HttpStatusCode.Conflict)
+                        {
                             Interlocked.Increment(ref failed);
+                            failures.AddOrUpdate(r is null ? "booking: no answer after retries" : $"booking: {(int)r.StatusCode}", 1, (_, c) => c + 1);
+                        }
                     }
                     else
                     {
@@ -152,7 +156,11 @@ public sealed class FailureDrillScenario : IScenario
                         var earn = (Member: members[n % members.Count], Points: n % 9 + 1);
                         using var r = await client.SendAsync(() => Earn(earn.Member, earn.Points, earnKey));
                         if (r?.StatusCode == HttpStatusCode.Created) ackedEarns[earnKey] = earn;
-                        else unresolved[earnKey] = earn;
+                        else
+                        {
+                            unresolved[earnKey] = earn;
+                            failures.AddOrUpdate(r is null ? "earn: no answer after retries" : $"earn: {(int)r.StatusCode}", 1, (_, c) => c + 1);
+                        }
                     }
                 }
             })).ToArray();
@@ -195,7 +203,8 @@ public sealed class FailureDrillScenario : IScenario
             var rejoinSeconds = rejoin.Elapsed.TotalSeconds;
 
             Console.WriteLine($"   crash: {acknowledged} acknowledged ({ackedEarns.Count} earns, {ackedBookings.Count} bookings), {lost} lost, " +
-                $"{extraPoints} extra points, {failed} failed after retries ({unresolved.Count} earns acknowledged later), {client.Retries} retries; " +
+                $"{extraPoints} extra points, {failed} failed after retries ({(failures.IsEmpty ? "none" : string.Join(", ", failures.Select(f => $"{f.Key} ×{f.Value}")))}; " +
+                $"{unresolved.Count} earns acknowledged later), {client.Retries} retries; " +
                 $"dead node detected in {detectSeconds:F1} s; restarted node healthy in {rejoinSeconds:F1} s");
             const string crash = "crash drill: kill -9 1 of 3 nodes under load (earns + bookings)";
             context.ReportMetric(crash, "acknowledged operations", acknowledged);
