@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Locations;
+using CloudFran.Abstractions.Loyalty;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Web.Infrastructure;
 
@@ -17,6 +18,7 @@ public sealed record ActivationMemoryReport(string Kind, int Requested, int Fail
 /// deployment). <c>POST /bench/activations?kind=…&amp;count=N&amp;tenantId=tn_…</c> (platform admin key) activates N
 /// grains of one kind, lets them go idle and reports the managed heap (after a full, compacting collection) and
 /// this node's activation count before and after, i.e. what one idle activation of that kind costs.
+/// <c>GET /bench/reminder-owner?hash=N</c> names the silo that owns a reminder of that grain hash.
 /// </summary>
 public static class BenchRoutes
 {
@@ -32,6 +34,14 @@ public static class BenchRoutes
             $"Bench location {i}", new Address($"{i} Bench St", "Austin", "TX", "78701", "US"), null, null, null, "UTC", null)),
         // A tenant's usage counter (Orleans persistent state read through the ADO.NET grain storage), one per tenant.
         ["usage"] = (grains, _, run, i) => grains.GetTenantUsageGrain($"tn_{run}{i:D6}").GetAsync("2026-01", null),
+        // A loyalty member enrolled through the directory (its row), then its wallet read: the idle wallet grain
+        // holds the member's balances, tier, streak and settings as a real one does between purchases.
+        ["wallet"] = async (grains, scope, run, i) =>
+        {
+            var member = await grains.GetLoyaltyDirectory(scope).CreateMemberAsync(
+                new MemberInput($"Bench member {run}{i}", $"+1{2 + i / 10_000_000 % 8}{i % 10_000_000:D9}", null, null, null));
+            await grains.GetWallet(scope, member.MemberId).GetAsync();
+        },
     };
 
     public static IEndpointRouteBuilder MapBenchRoutes(this IEndpointRouteBuilder routes)
@@ -51,6 +61,19 @@ public static class BenchRoutes
                     throw CloudFranException.Invalid("tenantId", "tenantId must be an existing tenant's id.");
                 }
                 return Results.Json(await MeasureAsync(grains, kind, activate, new TenantScope(tenantId, DataEnv.Live), count));
+            })
+            .RequirePlatformAdmin().ExcludeFromDescription();
+
+        // Which silo the reminder ring assigns a grain hash to (orleans_reminders.grain_hash): the failure drills
+        // use it to put reminders on the node they are about to kill. Orleans keeps its ring provider internal, so
+        // it is reached through the container by name; a change there makes this route fail loudly, not guess.
+        routes.MapGet("/bench/reminder-owner", (long hash, IServiceProvider services) =>
+            {
+                var ringType = Type.GetType("Orleans.Runtime.ConsistentRing.IConsistentRingProvider, Orleans.Runtime")
+                    ?? throw new InvalidOperationException("Orleans' consistent ring provider type was not found.");
+                var ring = services.GetRequiredService(ringType);
+                var owner = (SiloAddress?)ringType.GetMethod("GetPrimaryTargetSilo")!.Invoke(ring, [unchecked((uint)hash)]);
+                return Results.Json(new { hash, silo = owner?.ToString(), port = owner?.Endpoint.Port });
             })
             .RequirePlatformAdmin().ExcludeFromDescription();
         return routes;

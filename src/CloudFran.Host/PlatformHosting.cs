@@ -68,6 +68,8 @@ public static class PlatformHosting
             }
             if (config.GetValue("CLOUDFRAN_KUBERNETES", false))
             {
+                // Kubernetes hosting sets the pod IP and listens on the configured ports (the same variables).
+                silo.Configure<EndpointOptions>(o => (o.SiloPort, o.GatewayPort) = (siloPort, gatewayPort));
                 silo.UseKubernetesHosting();
             }
             else
@@ -79,6 +81,11 @@ public static class PlatformHosting
             silo.AddAdoNetGrainStorage("platform", o => { o.Invariant = "Npgsql"; o.DataSource = dataSource; });
             silo.UseAdoNetReminderService(o => { o.Invariant = "Npgsql"; o.DataSource = dataSource; });
             silo.UseSystemTextJsonGrainStorageSerializer();
+            // A grain call that fails on another silo because PostgreSQL is unreachable (activation or storage)
+            // carries an NpgsqlException back to the caller. Orleans only serializes exceptions of allow-listed
+            // namespaces; without this the reply itself fails (CodecNotFoundException) and the caller answers 500
+            // instead of 503.
+            silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
             silo.AddIncomingGrainCallFilter<TenantIsolationFilter>();
             if (!string.IsNullOrEmpty(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             {

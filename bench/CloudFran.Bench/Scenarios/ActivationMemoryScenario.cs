@@ -7,7 +7,7 @@ namespace CloudFran.Bench.Scenarios;
 /// <c>POST /bench/activations</c> (CLOUDFRAN_BENCH_ROUTES=true, platform admin key) activates N grains of one
 /// kind on the node, waits until they are idle and reports the heap after a full compacting collection and the
 /// node's activation count, before and after. Kinds: <c>BENCH_ACTIVATION_KINDS</c> (comma-separated; default
-/// location,usage; the route lists the kinds it knows in its 400 answer).
+/// location,usage,wallet; the route lists the kinds it knows in its 400 answer).
 /// Runs after the throughput scenarios: the activations it leaves behind stay until idle collection.
 /// </summary>
 public sealed class ActivationMemoryScenario : IScenario
@@ -20,7 +20,7 @@ public sealed class ActivationMemoryScenario : IScenario
 
     public async Task RunAsync(BenchContext context)
     {
-        var kinds = (Environment.GetEnvironmentVariable("BENCH_ACTIVATION_KINDS") is { Length: > 0 } k ? k : "location,usage")
+        var kinds = (Environment.GetEnvironmentVariable("BENCH_ACTIVATION_KINDS") is { Length: > 0 } k ? k : "location,usage,wallet")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var count = context.Quick ? 10_000 : 20_000;
         var (tenantId, _) = await context.CreateTenantAsync("Bench activations");

@@ -13,9 +13,22 @@ namespace CloudFran.Tests.Cluster;
 
 /// <summary>
 /// Three nodes (deploy/local-cluster.sh) under a small mixed load — bookings, SMS sends with idempotency keys,
-/// opt-outs that emit webhook events — while one node is killed with SIGKILL. Clients retry on other nodes.
-/// Afterwards every acknowledged operation is present exactly once, every event is delivered under one id, and
-/// the killed node rejoins and serves requests.
+/// opt-outs that emit webhook events, loyalty earns with idempotency keys — while one node is killed with SIGKILL.
+/// Clients retry on other nodes (same idempotency key). Afterwards every acknowledged operation is present exactly
+/// once (the earn ledger sums to the acknowledged points, no key twice), every event is delivered under one id,
+/// and the killed node rejoins and serves requests.
+/// <para>
+/// Reminders of the dead node. Of the platform's timed work, only Orleans reminders belong to one node: the
+/// reminder ring gives each silo a range of grain hashes, and that silo alone fires the reminders in it. (The
+/// day-before appointment SMS is a polling worker on every node that claims rows with SKIP LOCKED, so no node owns
+/// it; the hold-expiry timer of a provider schedule lives only in its activation and is not durable — an expired
+/// hold stops blocking its slot by its expiry time in every query, and its row is marked released on the
+/// provider's next booking, hold or move.) So the test creates Autopilot campaigns — each registers a one-minute
+/// <c>autopilot-tick</c> reminder — until two of them hash into the range of node 3 (asked of the cluster's own
+/// ring through the bench-only <c>/bench/reminder-owner</c> route), enrolls a lead in each (its first touch is
+/// due at once, sent only by a tick), and kills node 3 before the first tick. Each lead then gets its touch, once,
+/// which only a survivor that took over node 3's range can have sent.
+/// </para>
 /// </summary>
 public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -36,6 +49,7 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         ["CLOUDFRAN_TWILIO_BASE_URL"] = _twilio.BaseUrl,
         ["CLOUDFRAN_WEBHOOKS_ALLOW_PRIVATE"] = "true",
         ["CLOUDFRAN_WEBHOOK_RETRY_SECONDS"] = "0.5,0.5,1,1,2,2,4",
+        ["CLOUDFRAN_BENCH_ROUTES"] = "true",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 
@@ -94,6 +108,50 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
+    private static HttpRequestMessage EarnRequest(string memberId, int points, string idempotencyKey) =>
+        new(HttpMethod.Post, $"/v1/loyalty/members/{memberId}/points/earn")
+        {
+            Content = JsonContent.Create(new { points, reference = idempotencyKey }),
+            Headers = { { "Idempotency-Key", idempotencyKey } },
+        };
+
+    /// <summary>
+    /// Creates Autopilot campaigns until <paramref name="wanted"/> of their tick reminders hash into node 3's range of
+    /// the reminder ring, and enrolls one lead in each (local midday, so the touch is not held for quiet hours).
+    /// Returns the leads' phones.
+    /// </summary>
+    private async Task<List<string>> RemindersOnNodeThreeAsync(HttpClient admin, HttpClient client, int wanted)
+    {
+        var victimSiloPort = _httpBase + 5 + 2;
+        var offset = ((13 - DateTime.UtcNow.Hour) % 24 + 24) % 24;
+        if (offset > 14) offset -= 24;
+        var zone = offset == 0 ? "Etc/UTC" : $"Etc/GMT{(offset > 0 ? "-" : "+")}{Math.Abs(offset)}";
+        await using var db = new NpgsqlConnection(_connectionString);
+        await db.OpenAsync();
+        var phones = new List<string>();
+        var owners = new List<int>();
+        for (var c = 0; c < 30 && phones.Count < wanted; c++)
+        {
+            var campaign = await (await client.PostAsJsonAsync("/v1/autopilot/campaigns", new { name = $"Tick {c}", goal = "reactivation", cadenceDays = new[] { 0, 30 } }))
+                .JsonAsync(HttpStatusCode.Created);
+            var campaignId = campaign.GetProperty("campaignId").GetString()!;
+            await using var cmd = new NpgsqlCommand(
+                "SELECT grain_hash FROM orleans_reminders WHERE grain_id LIKE '%' || @c AND reminder_name = 'autopilot-tick'", db);
+            cmd.Parameters.AddWithValue("c", campaignId);
+            var hash = Convert.ToInt64(await cmd.ExecuteScalarAsync() ?? throw new InvalidOperationException("no reminder row for " + campaignId));
+            var owner = await (await admin.GetAsync($"/bench/reminder-owner?hash={hash}")).JsonAsync(HttpStatusCode.OK);
+            owners.Add(owner.GetProperty("port").GetInt32() - (_httpBase + 5) + 1);
+            if (owner.GetProperty("port").GetInt32() != victimSiloPort) continue;
+            var phone = "+1646555" + c.ToString("D4");
+            await (await client.PostAsJsonAsync($"/v1/autopilot/campaigns/{campaignId}/leads", new { name = $"Lead {c}", phone, timezone = zone }))
+                .JsonAsync(HttpStatusCode.Created);
+            phones.Add(phone);
+        }
+        Assert.Equal(wanted, phones.Count);
+        output.WriteLine($"reminder owners of the campaigns created (node): {string.Join(", ", owners)}; leads on node 3: {string.Join(", ", phones)} (zone {zone})");
+        return phones;
+    }
+
     [Fact]
     public async Task Killing_a_node_under_load_loses_and_doubles_nothing_and_the_node_rejoins()
     {
@@ -119,11 +177,26 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         }
         await (await n1.PostAsJsonAsync("/v1/calendar/services", new { locationId, name = "Cut", durationMinutes = 30 })).JsonAsync(HttpStatusCode.Created);
 
+        var members = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var member = await (await n1.PostAsJsonAsync("/v1/loyalty/members", new { name = $"Member {i}", phone = "+1702556" + i.ToString("D4") }))
+                .JsonAsync(HttpStatusCode.Created);
+            members.Add(member.GetProperty("memberId").GetString()!);
+        }
+
+        // Last before the load (the kill comes 4 s later, the reminders' first tick 60 s after registration).
+        var victimLeads = await RemindersOnNodeThreeAsync(admin, n1, wanted: 2);
+
         var nodes = Enumerable.Range(1, 3).Select(i => Node(i, key, tenantId)).ToArray();
         var client = new RetryingClient(nodes);
         var ackedSms = new ConcurrentDictionary<string, string>();   // idempotency key → message id
         var ackedBookings = new ConcurrentBag<string>();
         var ackedOptOuts = new ConcurrentBag<string>();
+        var ackedEarns = new ConcurrentDictionary<string, (string Member, int Points, string EntryId)>();   // idempotency key → earn
+        var unresolvedEarns = new ConcurrentDictionary<string, (string Member, int Points)>();
+        var touchesAtKill = -1;
+        var killedAt = DateTime.MaxValue;
         var day = DateTime.UtcNow.Date.AddDays(5);
         var stop = DateTime.UtcNow.AddSeconds(14);
         var killAt = DateTime.UtcNow.AddSeconds(4);
@@ -136,8 +209,19 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
             while (DateTime.UtcNow < stop)
             {
                 var n = Interlocked.Increment(ref serial);
-                switch (n % 3)
+                switch (n % 4)
                 {
+                    case 3:
+                        var earnKey = $"crash-earn-{n}";
+                        var (earnMember, points) = (members[n % members.Count], n % 7 + 1);
+                        using (var r = await client.SendAsync(() => EarnRequest(earnMember, points, earnKey)))
+                        {
+                            if (r?.StatusCode == HttpStatusCode.Created)
+                                ackedEarns[earnKey] = (earnMember, points, (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entryId").GetString()!);
+                            else
+                                unresolvedEarns[earnKey] = (earnMember, points);
+                        }
+                        break;
                     case 0:
                         var idem = $"crash-sms-{n}";
                         using (var r = await client.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/v1/sms/send")
@@ -175,6 +259,8 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
                 if (!killed && DateTime.UtcNow >= killAt && w == 0)
                 {
                     killed = true;
+                    killedAt = DateTime.UtcNow;
+                    touchesAtKill = _twilio.Messages.Count(m => victimLeads.Contains(m.FormValue("To") ?? ""));
                     var (code, log) = await Repo.RunAsync("deploy/local-cluster.sh", ["kill", "3", "--dir", _dir], Environment, TimeSpan.FromSeconds(30));
                     Assert.True(code == 0, log);
                 }
@@ -183,7 +269,16 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         await Task.WhenAll(workers);
         Assert.True(killed);
         output.WriteLine($"acknowledged: {ackedSms.Count} sms, {ackedBookings.Count} bookings, {ackedOptOuts.Count} opt-outs; {client.Retries} retries");
-        Assert.True(ackedSms.Count > 10 && ackedBookings.Count > 10 && ackedOptOuts.Count > 10);
+        Assert.True(ackedSms.Count > 10 && ackedBookings.Count > 10 && ackedOptOuts.Count > 10 && ackedEarns.Count > 10);
+
+        // A client that got no answer for an earn keeps retrying it with the same key until it is acknowledged.
+        foreach (var (earnKey, (earnMember, points)) in unresolvedEarns)
+        {
+            using var r = await client.SendAsync(() => EarnRequest(earnMember, points, earnKey));
+            Assert.Equal(HttpStatusCode.Created, r?.StatusCode);
+            ackedEarns[earnKey] = (earnMember, points, (await r!.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entryId").GetString()!);
+        }
+        output.WriteLine($"earns: {ackedEarns.Count} acknowledged ({unresolvedEarns.Count} only after the load), {ackedEarns.Values.Sum(e => e.Points)} points");
 
         await using var db = new NpgsqlConnection(_connectionString);
         await db.OpenAsync();
@@ -218,6 +313,18 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         var optedOut = (await RowsAsync("SELECT phone, 1 FROM sms_consent WHERE tenant_id = @t AND status = 'opted_out'")).Select(r => r.Item1).ToHashSet();
         Assert.All(ackedOptOuts, p => Assert.Contains(p, optedOut));
 
+        // Earns: the ledger holds exactly the acknowledged earns — per member the points sum to what the client was
+        // told, every acknowledged entry id is there, no idempotency key appears twice, and the balance row agrees.
+        var ledger = await RowsAsync("SELECT member_id, sum(points_delta)::bigint FROM loyalty_ledger WHERE tenant_id = @t AND kind = 'earn' GROUP BY member_id");
+        var expected = ackedEarns.Values.GroupBy(e => e.Member).ToDictionary(g => g.Key, g => (long)g.Sum(e => e.Points));
+        Assert.Equal(expected.OrderBy(e => e.Key), ledger.Select(r => KeyValuePair.Create(r.Item1, r.Item2)).OrderBy(e => e.Key));
+        var entries = (await RowsAsync("SELECT entry_id, 1 FROM loyalty_ledger WHERE tenant_id = @t AND kind = 'earn'")).Select(r => r.Item1).ToHashSet();
+        Assert.Equal(ackedEarns.Count, entries.Count);
+        Assert.All(ackedEarns.Values, e => Assert.Contains(e.EntryId, entries));
+        Assert.Empty(await RowsAsync("SELECT idempotency_key, count(*) FROM loyalty_ledger WHERE tenant_id = @t GROUP BY idempotency_key HAVING count(*) > 1"));
+        var balances = await RowsAsync("SELECT member_id, points_balance FROM loyalty_members WHERE tenant_id = @t");
+        Assert.All(balances, b => Assert.Equal(expected.GetValueOrDefault(b.Item1), b.Item2));
+
         // Every event reaches the receiver, and never under two different ids.
         var events = await RowsAsync("SELECT event_id, 1 FROM outbox_events WHERE tenant_id = @t AND event_type IN ('sms.opt_out', 'appointment.booked')");
         Assert.True(events.Count >= ackedOptOuts.Count + ackedBookings.Count);
@@ -247,6 +354,18 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.All(bodies, b => Assert.Contains(_twilio.Messages, m => m.FormValue("Body") == b));
         var twice = _twilio.Messages.GroupBy(m => m.FormValue("Body")).Count(g => g.Count() > 1);
         output.WriteLine($"SMS bodies posted to Twilio more than once: {twice}");
+
+        // The reminders node 3 owned fire on the survivors: no touch had gone out when it died, and each lead gets
+        // exactly one.
+        Assert.Equal(0, touchesAtKill);
+        deadline = DateTime.UtcNow.AddSeconds(180);
+        while (DateTime.UtcNow < deadline && victimLeads.Any(p => !_twilio.Messages.Any(m => m.FormValue("To") == p)))
+        {
+            await Task.Delay(1000);
+        }
+        await Task.Delay(2000);
+        Assert.All(victimLeads, p => Assert.Single(_twilio.Messages, m => m.FormValue("To") == p));
+        output.WriteLine($"node 3's reminders fired on the survivors {(DateTime.UtcNow.AddSeconds(-2) - killedAt).TotalSeconds:F0} s or less after the kill");
 
         // The cluster noticed the dead node; restarted, it rejoins and serves.
         using var anon = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpBase}") };
