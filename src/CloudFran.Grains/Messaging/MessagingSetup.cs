@@ -38,6 +38,8 @@ public static class MessagingSetup
         services.AddHostedService<WebhookDispatcher>();
         services.AddSingleton<Calendar.ReminderSignal>();
         services.AddHostedService<Calendar.AppointmentReminderWorker>();
+        services.AddSingleton<Calendar.HoldSweepSignal>();
+        services.AddHostedService<Calendar.HoldExpirySweeper>();
         return services;
     }
 }

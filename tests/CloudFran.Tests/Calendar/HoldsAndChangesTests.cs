@@ -94,6 +94,28 @@ public sealed class HoldsAndChangesTests(FakeClockPlatformFactory factory) : ICl
     }
 
     [Fact]
+    public async Task An_expired_hold_is_released_by_the_sweep_when_its_providers_activation_is_gone()
+    {
+        var (_, client, locationId, _) = await SetupAsync();
+        var hold = await (await client.PostJsonAsync("/v1/calendar/holds", new { locationId, serviceType = "Massage", start = Local("15:00"), minutes = 5 }))
+            .JsonAsync(HttpStatusCode.Created);
+        var holdId = hold.GetProperty("appointmentId").GetString();
+        // The provider's activation goes away with its timer, as when its node dies; only the sweep can release the hold now.
+        await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        factory.Clock.Advance(TimeSpan.FromMinutes(6));
+        var signal = factory.Services.GetRequiredService<CloudFran.Grains.Calendar.HoldSweepSignal>();
+        string? status = null;
+        for (var i = 0; i < 100 && status != "released"; i++)
+        {
+            signal.Wake();
+            await Task.Delay(100);
+            // Read through the directory (a plain query), never the provider's grain, which would release it itself.
+            status = (await (await client.GetAsync($"/v1/calendar/appointments/{holdId}")).JsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString();
+        }
+        Assert.Equal("released", status);
+    }
+
+    [Fact]
     public async Task Reschedule_moves_atomically_or_answers_with_alternatives()
     {
         var (_, client, locationId, providers) = await SetupAsync(providers: 2);

@@ -21,9 +21,8 @@ namespace CloudFran.Tests.Cluster;
 /// Reminders of the dead node. Of the platform's timed work, only Orleans reminders belong to one node: the
 /// reminder ring gives each silo a range of grain hashes, and that silo alone fires the reminders in it. (The
 /// day-before appointment SMS is a polling worker on every node that claims rows with SKIP LOCKED, so no node owns
-/// it; the hold-expiry timer of a provider schedule lives only in its activation and is not durable — an expired
-/// hold stops blocking its slot by its expiry time in every query, and its row is marked released on the
-/// provider's next booking, hold or move.) So the test creates Autopilot campaigns — each registers a one-minute
+/// it; a provider schedule's hold-expiry timer lives only in its activation, and the hold sweep that backs it up
+/// is a polling worker on every node, tested in Calendar/HoldsAndChangesTests.) So the test creates Autopilot campaigns — each registers a one-minute
 /// <c>autopilot-tick</c> reminder — until two of them hash into the range of node 3 (asked of the cluster's own
 /// ring through the bench-only <c>/bench/reminder-owner</c> route), enrolls a lead in each (its first touch is
 /// due at once, sent only by a tick), and kills node 3 before the first tick. Each lead then gets its touch, once,
