@@ -171,7 +171,9 @@ public sealed record AgentBookingRequest(
     [property: Id(1)] string? ServiceType,
     [property: Id(2)] string CustomerName,
     [property: Id(3)] string Phone,
-    [property: Id(4)] string? Email);
+    [property: Id(4)] string? Email,
+    /// <summary>Seats to take on seated providers (tables); 1 by default.</summary>
+    [property: Id(5)] int PartySize = 1);
 
 [GenerateSerializer, Immutable, Alias("cf.AgentInterpretation")]
 public sealed record AgentInterpretation(

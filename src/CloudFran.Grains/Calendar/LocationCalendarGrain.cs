@@ -179,10 +179,15 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var (_, _, service, providers) = await ContextAsync(serviceName, null);
         var from = intent.Date ?? today;
         var to = intent.Date ?? today.AddDays(13);
-        var slots = await ComputeAsync(location, zone, service, providers, from, to);
+        var party = request.PartySize;
+        if (party < 1 || party > Math.Max(1, providers.Count == 0 ? 1 : providers.Max(p => p.Seats)))
+        {
+            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {(providers.Count == 0 ? 1 : providers.Max(p => p.Seats))}.");
+        }
+        var slots = await ComputeAsync(location, zone, service, providers, from, to, null, party);
         var local = slots.Select(s => (Slot: s, Local: AvailabilityEngine.InZone(s.Start, zone))).ToList();
         var details = new BookingRequest(service.Name, default, null, request.CustomerName, request.Phone, request.Email,
-            $"Booked by the appointment agent from: \"{request.Request}\"", 3);
+            $"Booked by the appointment agent from: \"{request.Request}\"", 3, null, party);
         var rules = await GetSettingsAsync();
         if (intent.Date is { } askedDay && AvailabilityEngine.ToInstant(askedDay, 0, zone) is { } dayStart)
         {

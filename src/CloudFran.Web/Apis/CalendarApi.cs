@@ -31,7 +31,8 @@ public sealed record ConfirmHoldRequest(string? CustomerName, string? CustomerPh
 
 public sealed record RescheduleRequest(DateTimeOffset? Start, string? ProviderId);
 
-public sealed record AgentAppointmentRequest(string? CustomerName, string? Phone, string? Email, string? Request, string? ServiceType, string? LocationId);
+public sealed record AgentAppointmentRequest(string? CustomerName, string? Phone, string? Email, string? Request, string? ServiceType, string? LocationId,
+    int? PartySize = null);
 
 /// <summary>Calendar: providers, services, availability and appointments (booked through the provider's grain).</summary>
 public static class CalendarApi
@@ -267,6 +268,7 @@ public static class CalendarApi
                     .Email("email", body.Email)
                     .Required("request", body.Request, 4000)
                     .Text("serviceType", body.ServiceType, 100)
+                    .Range("partySize", body.PartySize, 1, 50)
                     .ThrowIfInvalid();
                 var scope = http.Caller().Scope;
                 var locationId = body.LocationId;
@@ -277,7 +279,7 @@ public static class CalendarApi
                         : throw CloudFranException.Invalid("locationId", "locationId is required when the tenant has several locations.");
                 }
                 var result = await Calendar(grains, http, locationId).BookFromTextAsync(new AgentBookingRequest(body.Request!, body.ServiceType,
-                    body.CustomerName!.Trim(), body.Phone!, body.Email));
+                    body.CustomerName!.Trim(), body.Phone!, body.Email, body.PartySize ?? 1));
                 return TypedResults.Created($"/v1/calendar/appointments/{result.Appointment.AppointmentId}", result);
             })
             .WithTags("AI agents").RequireTenant(Role.Agent)

@@ -146,6 +146,33 @@ public sealed class SeatsRulesFeedsTests(PlatformFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_appointment_agent_books_a_party_on_a_seated_table()
+    {
+        var s = await SetupAsync(seats: 6, kind: "table", service: "Dinner");
+        var request = $"Dinner on {Day:yyyy-MM-dd} at 6pm";
+        var agent = await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
+        {
+            customerName = "Ana Diaz", phone = "+13125550142", request, serviceType = "Dinner", locationId = s.LocationId, partySize = 5,
+        })).JsonAsync(HttpStatusCode.Created);
+        var booked = agent.GetProperty("appointment");
+        Assert.Equal(5, booked.GetProperty("partySize").GetInt32());
+        Assert.Equal(Local("18:00"), booked.GetProperty("start").GetDateTimeOffset());
+        // Five of six seats are gone: a second party of two at the same time is refused with alternatives.
+        await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
+        {
+            customerName = "Lee Park", phone = "+13125550143", request, serviceType = "Dinner", locationId = s.LocationId, partySize = 2,
+        })).ErrorAsync(HttpStatusCode.Conflict, "SLOT_UNAVAILABLE");
+        await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
+        {
+            customerName = "Lee Park", phone = "+13125550143", request, serviceType = "Dinner", locationId = s.LocationId, partySize = 7,
+        })).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+        await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
+        {
+            customerName = "Lee Park", phone = "+13125550143", request, serviceType = "Dinner", locationId = s.LocationId, partySize = 0,
+        })).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+    }
+
+    [Fact]
     public async Task A_single_seat_provider_still_refuses_any_overlap()
     {
         var s = await SetupAsync();

@@ -13,7 +13,8 @@ public sealed record VoiceLocation(TestTenant Tenant, string LocationId, string 
 {
     public const string Zone = "America/Chicago";
 
-    public static async Task<VoiceLocation> CreateAsync(MessagingFactory factory, bool recordCalls = false, string engine = "offline")
+    /// <param name="seats">Seats per table (null: one-seat tables, each booked whole).</param>
+    public static async Task<VoiceLocation> CreateAsync(MessagingFactory factory, bool recordCalls = false, string engine = "offline", int? seats = null)
     {
         var tenant = await factory.CreateTenantAsync();
         using var client = tenant.Live();
@@ -32,7 +33,7 @@ public sealed record VoiceLocation(TestTenant Tenant, string LocationId, string 
         var locationId = location.GetProperty("locationId").GetString()!;
         for (var i = 0; i < 2; i++)
         {
-            await (await client.PostJsonAsync("/v1/calendar/providers", new { locationId, name = $"Table {i + 1}", kind = "table" })).JsonAsync(HttpStatusCode.Created);
+            await (await client.PostJsonAsync("/v1/calendar/providers", new { locationId, name = $"Table {i + 1}", kind = "table", seats })).JsonAsync(HttpStatusCode.Created);
         }
         await (await client.PostJsonAsync("/v1/calendar/services", new { locationId, name = "Table", durationMinutes = 60 })).JsonAsync(HttpStatusCode.Created);
 

@@ -82,6 +82,24 @@ public sealed class VoiceCallFlowTests(MessagingFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_party_on_seated_tables_takes_that_many_seats()
+    {
+        var location = await VoiceLocation.CreateAsync(factory, seats: 6);
+        var call = new VoiceCall(factory, location);
+        await call.StartAsync();
+        await call.SayAsync("Hi, I'd like to book a table for four tomorrow at 8pm");
+        Assert.Contains("for 4", VoiceCall.Said(await call.SayAsync("Lee Park")));
+        Assert.Contains("You're all set", VoiceCall.Said(await call.SayAsync("Yes please")));
+        await call.EndAsync();
+
+        var appointmentId = (await call.LogAsync()).GetProperty("appointmentId").GetString()!;
+        using var client = location.Tenant.Live();
+        var appointment = await (await client.GetAsync($"/v1/calendar/appointments/{appointmentId}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(4, appointment.GetProperty("partySize").GetInt32());
+        Assert.Equal(4, appointment.GetProperty("seats").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Booking_in_Spanish_switches_language_and_voice_for_the_rest_of_the_call()
     {
         var location = await VoiceLocation.CreateAsync(factory);
