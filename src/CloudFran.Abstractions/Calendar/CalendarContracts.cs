@@ -172,8 +172,8 @@ public sealed record AgentBookingRequest(
     [property: Id(2)] string CustomerName,
     [property: Id(3)] string Phone,
     [property: Id(4)] string? Email,
-    /// <summary>Seats to take on seated providers (tables); 1 by default.</summary>
-    [property: Id(5)] int PartySize = 1);
+    /// <summary>Seats to take on seated providers (tables); 0 = as the request text says, else 1.</summary>
+    [property: Id(5)] int PartySize = 0);
 
 [GenerateSerializer, Immutable, Alias("cf.AgentInterpretation")]
 public sealed record AgentInterpretation(

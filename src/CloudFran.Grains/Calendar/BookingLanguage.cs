@@ -5,7 +5,8 @@ using CloudFran.Grains.Text;
 namespace CloudFran.Grains.Calendar;
 
 /// <summary>What a natural-language booking request asked for. Null parts were not said.</summary>
-public sealed record BookingIntent(DateOnly? Date, TimeOnly? Time, (TimeOnly From, TimeOnly To)? PartOfDay, string? Service);
+public sealed record BookingIntent(DateOnly? Date, TimeOnly? Time, (TimeOnly From, TimeOnly To)? PartOfDay, string? Service,
+    int? PartySize = null);
 
 /// <summary>
 /// Deterministic understanding of booking requests in English and Spanish ("Haircut next Tuesday at 2pm",
@@ -34,8 +35,37 @@ public static partial class BookingLanguage
         var service = services.OrderByDescending(s => s.Length)
             .FirstOrDefault(s => TextPatterns.IsMatch(t, $@"\b{Regex.Escape(Normalize(s))}\b"));
         var part = PartOfDay(t);
-        return new BookingIntent(ParseDate(t, today), ParseTime(t, part), part, service);
+        return new BookingIntent(ParseDate(t, today), ParseTime(t, part), part, service, PartySizeOf(t));
     }
+
+    private static readonly Dictionary<string, int> SmallNumbers = new(StringComparer.Ordinal)
+    {
+        ["one"] = 1, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["six"] = 6, ["seven"] = 7, ["eight"] = 8, ["nine"] = 9,
+        ["ten"] = 10, ["eleven"] = 11, ["twelve"] = 12, ["uno"] = 1, ["una"] = 1, ["dos"] = 2, ["tres"] = 3, ["cuatro"] = 4, ["cinco"] = 5,
+        ["seis"] = 6, ["siete"] = 7, ["ocho"] = 8, ["nueve"] = 9, ["diez"] = 10, ["once"] = 11, ["doce"] = 12,
+    };
+
+    /// <summary>
+    /// The party size said in normalized text ("table for four", "party of 6", "mesa para 4", "somos seis",
+    /// "5 people", "tres personas"), 1–50, or null. A number followed by a time cue ("for 7 pm") is a time, not a party.
+    /// </summary>
+    public static int? PartySizeOf(string normalized)
+    {
+        var m = PartyCue().Match(normalized);
+        if (!m.Success) m = PeopleCount().Match(normalized);
+        if (!m.Success) return null;
+        var n = m.Groups["n"].Value;
+        var size = int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : SmallNumbers.GetValueOrDefault(n);
+        return size is >= 1 and <= 50 ? size : null;
+    }
+
+    private const string CountWord = @"(?<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce)";
+
+    [GeneratedRegex(@"\b(?:for|party of|table for|para|mesa para|somos)\s+" + CountWord + @"\b(?!\s*(?::|am\b|pm\b|a\.m|p\.m|o ?clock|de la|en punto|y media|y cuarto))")]
+    private static partial Regex PartyCue();
+
+    [GeneratedRegex(@"\b" + CountWord + @"\s+(?:people|persons|guests|adults|of us|personas|adultos)\b")]
+    private static partial Regex PeopleCount();
 
     private static DateOnly? ParseDate(string t, DateOnly today)
     {

@@ -179,10 +179,13 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var (_, _, service, providers) = await ContextAsync(serviceName, null);
         var from = intent.Date ?? today;
         var to = intent.Date ?? today.AddDays(13);
-        var party = request.PartySize;
-        if (party < 1 || party > Math.Max(1, providers.Count == 0 ? 1 : providers.Max(p => p.Seats)))
+        // An explicit partySize must fit a provider; one read from the text ("table for four") that no provider
+        // seats falls back to one whole table, as the voice receptionist does.
+        var capacity = providers.Count == 0 ? 1 : Math.Max(1, providers.Max(p => p.Seats));
+        var party = request.PartySize > 0 ? request.PartySize : intent.PartySize is { } said && said <= capacity ? said : 1;
+        if (party < 1 || party > capacity)
         {
-            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {(providers.Count == 0 ? 1 : providers.Max(p => p.Seats))}.");
+            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity}.");
         }
         var slots = await ComputeAsync(location, zone, service, providers, from, to, null, party);
         var local = slots.Select(s => (Slot: s, Local: AvailabilityEngine.InZone(s.Start, zone))).ToList();

@@ -223,15 +223,9 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
         if (booking.PartOfDay is { } part) slots["partOfDay"] = $"{part.From:HH\\:mm}-{part.To:HH\\:mm}";
         if (booking.Service is { } service) slots["service"] = service;
 
-        if (PartySize().Match(t) is { Success: true } party && int.TryParse(party.Groups["n"].Value, CultureInfo.InvariantCulture, out var size)
-            && size is >= 1 and <= 50)
+        if (booking.PartySize is { } size)
         {
             slots["partySize"] = size.ToString(CultureInfo.InvariantCulture);
-        }
-        else if (PeopleCount().Match(t) is { Success: true } people && int.TryParse(people.Groups[1].Value, CultureInfo.InvariantCulture, out var n)
-            && n is >= 1 and <= 50)
-        {
-            slots["partySize"] = n.ToString(CultureInfo.InvariantCulture);
         }
 
         var digits = PhoneDigits().Match(original);
@@ -319,12 +313,6 @@ public sealed partial class OfflineConversationEngine : IConversationEngine
         return found.OrderBy(f => f.At).GroupBy(f => f.Line.Item)
             .Select(g => g.First().Line with { Quantity = g.Sum(x => x.Line.Quantity) }).ToList();
     }
-
-    [GeneratedRegex(@"\b(?:for|party of|table for|para|mesa para|somos)\s+(?<n>\d{1,2})\b(?!\s*(?::|am\b|pm\b|a\.m|p\.m|o ?clock))")]
-    private static partial Regex PartySize();
-
-    [GeneratedRegex(@"\b(\d{1,2})\s+(?:people|persons|guests|adults|of us|personas|adultos)\b")]
-    private static partial Regex PeopleCount();
 
     [GeneratedRegex(@"\+?\d[\d\-\s().]{8,18}\d")]
     private static partial Regex PhoneDigits();

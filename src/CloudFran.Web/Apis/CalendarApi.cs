@@ -279,7 +279,7 @@ public static class CalendarApi
                         : throw CloudFranException.Invalid("locationId", "locationId is required when the tenant has several locations.");
                 }
                 var result = await Calendar(grains, http, locationId).BookFromTextAsync(new AgentBookingRequest(body.Request!, body.ServiceType,
-                    body.CustomerName!.Trim(), body.Phone!, body.Email, body.PartySize ?? 1));
+                    body.CustomerName!.Trim(), body.Phone!, body.Email, body.PartySize ?? 0));
                 return TypedResults.Created($"/v1/calendar/appointments/{result.Appointment.AppointmentId}", result);
             })
             .WithTags("AI agents").RequireTenant(Role.Agent)

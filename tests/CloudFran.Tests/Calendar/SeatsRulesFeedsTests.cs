@@ -166,6 +166,19 @@ public sealed class SeatsRulesFeedsTests(PlatformFactory factory) : IClassFixtur
         {
             customerName = "Lee Park", phone = "+13125550143", request, serviceType = "Dinner", locationId = s.LocationId, partySize = 7,
         })).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+        // The party size can also be said in the request, in English or Spanish.
+        var spoken = await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
+        {
+            customerName = "Kim Lee", phone = "+13125550144", request = $"Dinner on {Day:yyyy-MM-dd} at 10am, a table for three", serviceType = "Dinner",
+            locationId = s.LocationId,
+        })).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal(3, spoken.GetProperty("appointment").GetProperty("partySize").GetInt32());
+        var spanish = await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
+        {
+            customerName = "Sol Ruiz", phone = "+13125550145", request = $"Cena el {Day:yyyy-MM-dd} a las 11 de la mañana, somos cuatro personas", serviceType = "Dinner",
+            locationId = s.LocationId,
+        })).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal(4, spanish.GetProperty("appointment").GetProperty("partySize").GetInt32());
         await (await s.Client.PostJsonAsync("/v1/agents/appointments", new
         {
             customerName = "Lee Park", phone = "+13125550143", request, serviceType = "Dinner", locationId = s.LocationId, partySize = 0,
