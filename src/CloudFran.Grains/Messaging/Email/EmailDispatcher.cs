@@ -99,7 +99,7 @@ public sealed partial class EmailDispatcher(
             unsubscribeUrl = $"{baseUrl.TrimEnd('/')}/v1/email/unsubscribe?token={Uri.EscapeDataString(await tokens.CreateAsync(m.Scope, m.To))}";
         }
 
-        var message = Compose(m, settings, unsubscribeUrl);
+        var message = Compose(m, settings, unsubscribeUrl, clock.GetUtcNow());
         try
         {
             using var client = new SmtpClient { Timeout = (int)options.Value.SmtpTimeout.TotalMilliseconds };
@@ -151,13 +151,13 @@ public sealed partial class EmailDispatcher(
         await FinishAsync(m, EmailStatus.Sent, null, null, message.MessageId);
     }
 
-    private static MimeMessage Compose(Claimed m, Settings settings, string? unsubscribeUrl)
+    private static MimeMessage Compose(Claimed m, Settings settings, string? unsubscribeUrl, DateTimeOffset now)
     {
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress(settings.FromName ?? "", settings.FromAddress));
         message.To.Add(MailboxAddress.Parse(m.To));
         message.Subject = m.Subject;
-        message.Date = DateTimeOffset.UtcNow;
+        message.Date = now;
         message.MessageId = MimeUtils.GenerateMessageId(settings.FromAddress[(settings.FromAddress.IndexOf('@') + 1)..]);
         message.Headers.Add("X-CloudFran-Message-Id", m.MessageId);
         var text = m.Body;

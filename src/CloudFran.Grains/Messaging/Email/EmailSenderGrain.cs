@@ -48,25 +48,62 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
         var optedOut = marketing.Length == 0 ? [] : (await db.QueryAsync(
             "SELECT address FROM email_consent WHERE tenant_id = @t AND env = @e AND address = ANY(@a) AND status = 'opted_out'",
             r => r.GetString(0), ("t", scope.TenantId), ("e", scope.EnvName), ("a", marketing))).ToHashSet(StringComparer.Ordinal);
+        var queue = new List<int>();
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
             try
             {
                 EmailRules.Validate(request).ThrowIfInvalid();
-                var to = Normalize(request.To);
-                if (request.Category == "marketing" && optedOut.Contains(to))
+                if (request.Category == "marketing" && optedOut.Contains(Normalize(request.To)))
                 {
-                    throw EmailStatus.OptedOut(to);
+                    throw EmailStatus.OptedOut(Normalize(request.To));
                 }
-                results[i] = new EmailSendResult(await QueueAsync(scope, request, to));
+                queue.Add(i);
             }
             catch (CloudFranException e)
             {
                 results[i] = new EmailSendResult(null, e.Status, e.Code, e.Message);
             }
         }
-        signal.Wake();
+        if (queue.Count > 0)
+        {
+            // One statement for the batch: new rows come back under their new ids, a reused key returns the stored row.
+            var ids = queue.Select(_ => Ids.New("eml", 20)).ToArray();
+            var keys = queue.Select(i => requests[i].IdempotencyKey).ToArray();
+            var rows = await db.QueryAsync(
+                $"""
+                WITH x AS (SELECT * FROM unnest(@ids::text[], @to::text[], @subject::text[], @body::text[], @cat::text[], @loc::text[], @key::text[])
+                                      AS x(id, addr, subject, body, cat, loc, key)),
+                     ins AS (
+                    INSERT INTO email_messages (message_id, tenant_id, env, to_address, subject, text_body, category, location_id, status,
+                                                idempotency_key, next_attempt_at, created_at, updated_at)
+                    SELECT x.id, @t, @e, x.addr, x.subject, x.body, x.cat, x.loc, 'queued', x.key, @now, @now, @now FROM x
+                    ON CONFLICT (tenant_id, env, idempotency_key) DO NOTHING
+                    RETURNING {EmailStatus.Columns}, idempotency_key)
+                SELECT * FROM ins
+                UNION ALL
+                SELECT {EmailStatus.Columns}, idempotency_key FROM email_messages
+                 WHERE tenant_id = @t AND env = @e AND idempotency_key = ANY(@key)
+                   AND idempotency_key NOT IN (SELECT idempotency_key FROM ins WHERE idempotency_key IS NOT NULL)
+                """,
+                r => (Message: EmailStatus.Read(r), Key: r.NullableString("idempotency_key")),
+                ("ids", ids), ("to", queue.Select(i => Normalize(requests[i].To)).ToArray()),
+                ("subject", queue.Select(i => requests[i].Subject.Trim()).ToArray()), ("body", queue.Select(i => requests[i].TextBody).ToArray()),
+                ("cat", queue.Select(i => requests[i].Category).ToArray()), ("loc", queue.Select(i => requests[i].LocationId).ToArray()),
+                ("key", keys), ("t", scope.TenantId), ("e", scope.EnvName), ("now", clock.GetUtcNow()));
+            var byId = rows.ToDictionary(r => r.Message.MessageId, r => r.Message, StringComparer.Ordinal);
+            var byKey = rows.Where(r => r.Key is not null).GroupBy(r => r.Key!).ToDictionary(g => g.Key, g => g.First().Message, StringComparer.Ordinal);
+            for (var n = 0; n < queue.Count; n++)
+            {
+                // Within one batch, a key used twice maps both requests to the one stored row.
+                var message = byId.GetValueOrDefault(ids[n]) ?? (keys[n] is { } key ? byKey.GetValueOrDefault(key) : null);
+                results[queue[n]] = message is null
+                    ? new EmailSendResult(null, 500, "NOT_QUEUED", "The message was not stored.")
+                    : new EmailSendResult(message);
+            }
+            signal.Wake();
+        }
         return results;
     }
 
