@@ -115,6 +115,23 @@ public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactor
     private const string CrmFactoryBase = Crm.CrmFactory.PublicBaseUrl;
 
     [Fact]
+    public async Task Configured_credentials_authenticate_with_the_relay()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        await (await client.PutJsonAsync("/v1/tenant/email", new
+        {
+            host = "127.0.0.1", port = factory.Smtp.Port, username = "relay-user", password = "relay-pass-123", fromAddress = "desk@franchise.example",
+            security = "none",
+        })).JsonAsync(HttpStatusCode.OK);
+        var to = EmailFactory.Address();
+        var queued = await SendAsync(client, to);
+        await WaitForStatusAsync(client, queued.GetProperty("messageId").GetString()!, "sent");
+        Assert.Contains(("relay-user", "relay-pass-123"), factory.Smtp.Logins);
+        Assert.Equal("desk@franchise.example", (await factory.Smtp.WaitForAsync(to)).MailFrom);
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_queues_and_sends_one_email()
     {
         var (_, client) = await TenantAsync();

@@ -26,6 +26,9 @@ public sealed class FakeSmtp : IAsyncDisposable
     /// <summary>Reply to RCPT TO for an address (null = "250 OK").</summary>
     public Func<string, string?> RcptReply { get; set; } = _ => null;
 
+    /// <summary>Credentials accepted by AUTH PLAIN / AUTH LOGIN (any are accepted), in order.</summary>
+    public ConcurrentQueue<(string User, string Password)> Logins { get; } = new();
+
     /// <summary>Every RCPT TO seen (accepted or not), in order.</summary>
     public ConcurrentQueue<string> RcptAttempts { get; } = new();
 
@@ -96,7 +99,10 @@ public sealed class FakeSmtp : IAsyncDisposable
                 switch (verb)
                 {
                     case "EHLO":
-                        await writer.WriteAsync("250-fake.smtp.test\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n");
+                        await writer.WriteAsync("250-fake.smtp.test\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n250 SIZE 10485760\r\n");
+                        break;
+                    case "AUTH":
+                        await AuthAsync(line, reader, writer);
                         break;
                     case "HELO":
                         await writer.WriteLineAsync("250 fake.smtp.test");
@@ -156,6 +162,36 @@ public sealed class FakeSmtp : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
         {
+        }
+    }
+
+    private async Task AuthAsync(string line, StreamReader reader, StreamWriter writer)
+    {
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        static string Decode(string b64) => Encoding.UTF8.GetString(Convert.FromBase64String(b64));
+        if (parts.Length >= 2 && parts[1].Equals("PLAIN", StringComparison.OrdinalIgnoreCase))
+        {
+            var payload = parts.Length > 2 ? parts[2] : await Prompt(writer, reader, "");
+            var fields = Decode(payload).Split('\0');
+            Logins.Enqueue((fields[1], fields[2]));
+        }
+        else if (parts.Length >= 2 && parts[1].Equals("LOGIN", StringComparison.OrdinalIgnoreCase))
+        {
+            var user = Decode(parts.Length > 2 ? parts[2] : await Prompt(writer, reader, "VXNlcm5hbWU6"));
+            var password = Decode(await Prompt(writer, reader, "UGFzc3dvcmQ6"));
+            Logins.Enqueue((user, password));
+        }
+        else
+        {
+            await writer.WriteLineAsync("504 5.5.4 Unrecognized authentication type");
+            return;
+        }
+        await writer.WriteLineAsync("235 2.7.0 Authentication successful");
+
+        static async Task<string> Prompt(StreamWriter writer, StreamReader reader, string challenge)
+        {
+            await writer.WriteLineAsync("334 " + challenge);
+            return await reader.ReadLineAsync() ?? "";
         }
     }
 
