@@ -21,6 +21,7 @@ builder.AddPlatformObservability();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
 builder.Services.AddMessaging(builder.Configuration);
+builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddVoice(builder.Configuration);
 builder.Services.AddLoyalty(builder.Configuration);
 builder.Services.AddCrm(builder.Configuration);

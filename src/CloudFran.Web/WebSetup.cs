@@ -50,6 +50,7 @@ public static class WebSetup
         routes.MapLocationsApi();
         routes.MapBillingApi();
         routes.MapMessagingApi();
+        routes.MapEmailApi();
         routes.MapTwilioWebhooksApi();
         routes.MapWebhooksApi();
         routes.MapCalendarApi();

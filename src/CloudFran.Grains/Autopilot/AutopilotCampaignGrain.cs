@@ -171,10 +171,11 @@ public sealed partial class AutopilotCampaignGrain(
         var leads = GrainFactory.GetLeads(_scope);
         string leadId;
         string? phone;
+        string? email = input.Email;
         if (input.LeadId is not null)
         {
             var lead = await leads.GetAsync(input.LeadId);
-            (leadId, phone) = (lead.LeadId, lead.Phone);
+            (leadId, phone, email) = (lead.LeadId, lead.Phone, lead.Email);
         }
         else
         {
@@ -190,12 +191,14 @@ public sealed partial class AutopilotCampaignGrain(
             }
             (leadId, phone) = (existing, normalized);
         }
-        if (phone is null)
+        var def = (await LoadAsync())!;
+        if (phone is null && (def.Channel == "sms" || email is null))
         {
-            throw CloudFranException.Invalid("phone", "The lead has no phone number to send touches to.");
+            throw CloudFranException.Invalid("phone", def.Channel == "sms"
+                ? "The lead has no phone number to send touches to."
+                : "The lead has neither a phone number nor an email address to send touches to.");
         }
         var now = clock.GetUtcNow();
-        var def = (await LoadAsync())!;
         var rows = await db.QueryAsync(
             $"""
             WITH ins AS (
@@ -276,7 +279,7 @@ public sealed partial class AutopilotCampaignGrain(
             """
             WITH en AS (SELECT variant_id, count(*) AS enrolled, count(*) FILTER (WHERE reason = 'replied') AS replied
                           FROM autopilot_enrollments WHERE tenant_id = @t AND env = @e AND campaign_id = @c GROUP BY variant_id),
-                 tc AS (SELECT t.variant_id, count(*) FILTER (WHERE t.status = 'sent') AS sent,
+                 tc AS (SELECT t.variant_id, count(*) FILTER (WHERE t.status = 'sent' OR t.email_status = 'sent') AS sent,
                                count(*) FILTER (WHERE m.status = 'delivered') AS delivered
                           FROM autopilot_touches t
                           LEFT JOIN sms_messages m ON m.message_id = t.message_id
@@ -365,9 +368,8 @@ public sealed partial class AutopilotCampaignGrain(
         var now = (asOf ?? clock.GetUtcNow()).ToUniversalTime();
         int sent = 0, deferred = 0, paused = 0, exited = 0, completed = 0, suppressed = 0;
         var hasMore = false;
-        if (def.Status != "active" || def.Channel == "email")
+        if (def.Status != "active")
         {
-            // Email delivery is not available yet: an email-only campaign holds its touches.
             return new ProcessResult(now, 0, 0, 0, 0, 0, 0);
         }
         var variants = await VariantsAsync();
@@ -417,19 +419,19 @@ public sealed partial class AutopilotCampaignGrain(
     /// events; the status guards make a replayed pass change nothing.
     /// </summary>
     private async Task RecordOutcomesAsync(IReadOnlyList<(string Id, int Step, string Status, string? MessageId)> outcomes,
-        IReadOnlyList<Touch> touches, DateTimeOffset now)
+        IReadOnlyList<(string Id, int Step, string Status, string? MessageId)> emailOutcomes, IReadOnlyList<Touch> touches, DateTimeOffset now)
     {
-        if (outcomes.Count == 0)
+        if (outcomes.Count == 0 && emailOutcomes.Count == 0)
         {
             return;
         }
-        var sent = outcomes.Where(o => o.Status == "sent").Select(o => (o.Id, o.Step)).ToHashSet();
+        var sent = outcomes.Concat(emailOutcomes).Where(o => o.Status == "sent").Select(o => (o.Id, o.Step)).ToHashSet();
         var leadIds = touches.Where(t => sent.Contains((t.Due.EnrollmentId, t.Due.Step))).Select(t => t.Due.LeadId).Distinct().ToArray();
         await using var conn = await db.Source.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         await using (var record = new NpgsqlCommand(
             """
-            UPDATE autopilot_touches t SET status = x.status, message_id = x.msg, sent_at = CASE WHEN x.status = 'sent' THEN @now END
+            UPDATE autopilot_touches t SET status = x.status, message_id = x.msg, sent_at = coalesce(t.sent_at, CASE WHEN x.status = 'sent' THEN @now END)
               FROM unnest(@enr::text[], @step::int[], @status::text[], @msg::text[]) AS x(enr, step, status, msg)
              WHERE t.tenant_id = @t AND t.env = @e AND t.enrollment_id = x.enr AND t.step = x.step AND t.status = 'pending'
             """, conn, tx))
@@ -438,6 +440,20 @@ public sealed partial class AutopilotCampaignGrain(
                 .Add("enr", outcomes.Select(o => o.Id).ToArray()).Add("step", outcomes.Select(o => o.Step).ToArray())
                 .Add("status", outcomes.Select(o => o.Status).ToArray()).Add("msg", outcomes.Select(o => o.MessageId).ToArray());
             await record.ExecuteNonQueryAsync();
+        }
+        if (emailOutcomes.Count > 0)
+        {
+            await using var recordEmail = new NpgsqlCommand(
+                """
+                UPDATE autopilot_touches t SET email_status = x.status, email_message_id = x.msg,
+                       sent_at = coalesce(t.sent_at, CASE WHEN x.status = 'sent' THEN @now END)
+                  FROM unnest(@enr::text[], @step::int[], @status::text[], @msg::text[]) AS x(enr, step, status, msg)
+                 WHERE t.tenant_id = @t AND t.env = @e AND t.enrollment_id = x.enr AND t.step = x.step AND t.email_status = 'pending'
+                """, conn, tx);
+            recordEmail.Add("t", _scope.TenantId).Add("e", _scope.EnvName).Add("now", now)
+                .Add("enr", emailOutcomes.Select(o => o.Id).ToArray()).Add("step", emailOutcomes.Select(o => o.Step).ToArray())
+                .Add("status", emailOutcomes.Select(o => o.Status).ToArray()).Add("msg", emailOutcomes.Select(o => o.MessageId).ToArray());
+            await recordEmail.ExecuteNonQueryAsync();
         }
         var moved = new List<string>();
         await using (var cmd = new NpgsqlCommand(
@@ -460,9 +476,14 @@ public sealed partial class AutopilotCampaignGrain(
     }
 
     private sealed record Due(string EnrollmentId, string LeadId, string? Phone, string? VariantId, int Step, DateTimeOffset EnrolledAt,
-        string Name, string? Company, string Zone, string LocationName, string? LocationId, bool OptedOut, bool Replied);
+        string Name, string? Company, string Zone, string LocationName, string? LocationId, bool OptedOut, bool Replied, string? Email);
 
-    private sealed record Touch(Due Due, string? VariantId, string Body);
+    /// <summary>
+    /// One step's touch. <paramref name="SmsStatus"/>/<paramref name="EmailStatus"/> are the initial channel statuses
+    /// (pending, skipped; null email = SMS-only campaign). <paramref name="SmsHeld"/>: quiet hours hold the SMS, the
+    /// email goes now and the enrollment stays on this step until the window opens.
+    /// </summary>
+    private sealed record Touch(Due Due, string? VariantId, string Body, string SmsStatus = "pending", string? EmailStatus = null, bool SmsHeld = false);
 
     private sealed record BatchOutcome(int Sent, int Deferred, int Paused, int Exited, int Completed, int Suppressed);
 
@@ -474,7 +495,8 @@ public sealed partial class AutopilotCampaignGrain(
                EXISTS (SELECT 1 FROM sms_consent c WHERE c.tenant_id = e.tenant_id AND c.env = e.env AND c.phone = e.phone
                           AND c.status = 'opted_out'),
                EXISTS (SELECT 1 FROM sms_messages m WHERE m.tenant_id = e.tenant_id AND m.env = e.env AND m.contact_phone = e.phone
-                          AND m.direction = 'inbound' AND m.created_at > e.reply_watermark)
+                          AND m.direction = 'inbound' AND m.created_at > e.reply_watermark),
+               l.email
           FROM autopilot_enrollments e
           JOIN crm_leads l ON l.tenant_id = e.tenant_id AND l.env = e.env AND l.lead_id = e.lead_id
           JOIN tenants t ON t.tenant_id = e.tenant_id
@@ -485,7 +507,7 @@ public sealed partial class AutopilotCampaignGrain(
         """,
         r => new Due(r.GetString(0), r.GetString(1), r.NullableString("phone"), r.NullableString("variant_id"), r.GetInt32(4),
             r.Time("enrolled_at"), r.GetString(6), r.NullableString("company"), r.GetString(8), r.GetString(9),
-            r.IsDBNull(10) ? null : r.GetString(10), r.GetBoolean(11), r.GetBoolean(12)),
+            r.IsDBNull(10) ? null : r.GetString(10), r.GetBoolean(11), r.GetBoolean(12), r.NullableString("email")),
         ("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now), ("limit", limit), ("loc", def.LocationId));
 
     private async Task<BatchOutcome> HandleBatchAsync(CampaignRow def, IReadOnlyList<VariantView> variants, List<Due> batch, DateTimeOffset now)
@@ -494,6 +516,8 @@ public sealed partial class AutopilotCampaignGrain(
         var pauses = new List<string>();
         var defers = new List<(string Id, DateTimeOffset At)>();
         var touches = new List<Touch>();
+        var wantsSms = def.Channel is "sms" or "both";
+        var wantsEmail = def.Channel is "email" or "both";
         foreach (var due in batch)
         {
             if (due.OptedOut)
@@ -504,19 +528,28 @@ public sealed partial class AutopilotCampaignGrain(
             {
                 pauses.Add(due.EnrollmentId);
             }
-            else if (due.Phone is null)
+            else if (!wantsEmail && due.Phone is null)
             {
                 exits.Add((due.EnrollmentId, "no_phone"));
             }
-            else if (QuietUntil(due.Zone, now) is { } wait)
-            {
-                defers.Add((due.EnrollmentId, wait));
-            }
             else
             {
+                var sms = wantsSms && due.Phone is not null;
+                var email = wantsEmail && due.Email is not null;
+                // Quiet hours hold SMS only: an email goes out at any hour.
+                var wait = sms ? QuietUntil(due.Zone, now) : null;
+                if (wait is not null)
+                {
+                    defers.Add((due.EnrollmentId, wait.Value));
+                    if (!email)
+                    {
+                        continue;
+                    }
+                }
                 var variant = due.VariantId is not null ? variants.FirstOrDefault(v => v.VariantId == due.VariantId) : PickVariant(variants, due.EnrollmentId);
                 var content = variant?.Content ?? DefaultContent(def.Goal, due.Step);
-                touches.Add(new Touch(due, variant?.VariantId ?? due.VariantId, Render(content, due)));
+                touches.Add(new Touch(due, variant?.VariantId ?? due.VariantId, Render(content, due), sms ? "pending" : "skipped",
+                    !wantsEmail ? null : email ? "pending" : "skipped", SmsHeld: wait is not null));
             }
         }
 
@@ -525,29 +558,34 @@ public sealed partial class AutopilotCampaignGrain(
         {
             await db.ExecuteAsync(
                 """
-                INSERT INTO autopilot_touches (tenant_id, env, enrollment_id, step, campaign_id, variant_id, lead_id, body, status, created_at)
-                SELECT @t, @e, x.enr, x.step, @c, x.variant, x.lead, x.body, 'pending', @now
-                  FROM unnest(@enr::text[], @step::int[], @variant::text[], @lead::text[], @body::text[]) AS x(enr, step, variant, lead, body)
+                INSERT INTO autopilot_touches (tenant_id, env, enrollment_id, step, campaign_id, variant_id, lead_id, body, status, email_status, created_at)
+                SELECT @t, @e, x.enr, x.step, @c, x.variant, x.lead, x.body, x.status, x.email_status, @now
+                  FROM unnest(@enr::text[], @step::int[], @variant::text[], @lead::text[], @body::text[], @status::text[], @estatus::text[])
+                       AS x(enr, step, variant, lead, body, status, email_status)
                 ON CONFLICT (tenant_id, env, enrollment_id, step) DO NOTHING
                 """,
                 ("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now),
                 ("enr", touches.Select(x => x.Due.EnrollmentId).ToArray()), ("step", touches.Select(x => x.Due.Step).ToArray()),
                 ("variant", touches.Select(x => x.VariantId).ToArray()), ("lead", touches.Select(x => x.Due.LeadId).ToArray()),
-                ("body", touches.Select(x => x.Body).ToArray()));
+                ("body", touches.Select(x => x.Body).ToArray()), ("status", touches.Select(x => x.SmsStatus).ToArray()),
+                ("estatus", touches.Select(x => x.EmailStatus).ToArray()));
         }
-        var pending = touches.Count == 0 ? [] : (await db.QueryAsync(
+        // The stored row decides what is still owed on each channel (a replayed pass finds it already done).
+        var stored = touches.Count == 0 ? [] : (await db.QueryAsync(
             """
-            SELECT enrollment_id, step, body FROM autopilot_touches
-             WHERE tenant_id = @t AND env = @e AND status = 'pending'
+            SELECT enrollment_id, step, body, status, email_status FROM autopilot_touches
+             WHERE tenant_id = @t AND env = @e AND (status = 'pending' OR email_status = 'pending')
                AND (enrollment_id, step) IN (SELECT * FROM unnest(@enr::text[], @step::int[]))
-            """, r => (Id: r.GetString(0), Step: r.GetInt32(1), Body: r.GetString(2)),
+            """, r => (Id: r.GetString(0), Step: r.GetInt32(1), Body: r.GetString(2), Sms: r.GetString(3) == "pending",
+                Email: !r.IsDBNull(4) && r.GetString(4) == "pending"),
             ("t", _scope.TenantId), ("e", _scope.EnvName),
             ("enr", touches.Select(x => x.Due.EnrollmentId).ToArray()), ("step", touches.Select(x => x.Due.Step).ToArray())))
             .ToDictionary(p => (p.Id, p.Step));
+        var pending = stored.Where(p => p.Value.Sms).ToDictionary(p => p.Key, p => p.Value);
 
         // 2. Request the SMS through the messaging backbone (opt-out enforced there), one batch call per pass.
         var sender = GrainFactory.GetSmsSender(_scope);
-        var toSend = touches.Where(x => pending.ContainsKey((x.Due.EnrollmentId, x.Due.Step))).ToList();
+        var toSend = touches.Where(x => !x.SmsHeld && pending.ContainsKey((x.Due.EnrollmentId, x.Due.Step))).ToList();
         var sendResults = toSend.Count == 0 ? [] : await sender.SendManyAsync(toSend.Select(touch => new SmsSendRequest(
             touch.Due.Phone!, pending[(touch.Due.EnrollmentId, touch.Due.Step)].Body, null,
             touch.Due.LocationId is { } loc && Ids.IsValid(loc, "loc") ? loc : null,
@@ -555,12 +593,30 @@ public sealed partial class AutopilotCampaignGrain(
         var results = toSend.Zip(sendResults, (touch, r) => (Id: touch.Due.EnrollmentId, touch.Due.Step,
             Status: r.Message is not null ? "sent" : r.ErrorStatus == 409 ? "suppressed" : "failed", MessageId: r.Message?.MessageId));
         var outcomes = results.ToList();
-        await RecordOutcomesAsync(outcomes, touches, now);
+
+        // 2b. The email side, through the email backbone (unsubscribes enforced there), key ap:{enrollment}:{step}:email.
+        var emailSend = touches.Where(x => x.Due.Email is not null && stored.TryGetValue((x.Due.EnrollmentId, x.Due.Step), out var row) && row.Email).ToList();
+        var emailResults = emailSend.Count == 0 ? [] : await GrainFactory.GetEmailSender(_scope).SendManyAsync(emailSend.Select(touch => new EmailSendRequest(
+            touch.Due.Email!, def.Name, stored[(touch.Due.EnrollmentId, touch.Due.Step)].Body, "marketing",
+            $"ap:{touch.Due.EnrollmentId}:{touch.Due.Step}:email",
+            touch.Due.LocationId is { } loc && Ids.IsValid(loc, "loc") ? loc : null)).ToList());
+        var emailOutcomes = emailSend.Zip(emailResults, (touch, r) => (Id: touch.Due.EnrollmentId, touch.Due.Step,
+            Status: r.Message is not null ? "sent" : r.ErrorStatus == 409 ? "suppressed" : "failed", MessageId: r.Message?.MessageId)).ToList();
+
+        await RecordOutcomesAsync(outcomes, emailOutcomes, touches, now);
         var suppressedIds = outcomes.Where(o => o.Status == "suppressed").Select(o => o.Id).ToHashSet();
         exits.AddRange(suppressedIds.Select(id => (id, "opted_out")));
+        if (def.Channel == "email")
+        {
+            // An address that unsubscribed ends an email-only cadence (this campaign only).
+            var unsubscribed = emailOutcomes.Where(o => o.Status == "suppressed").Select(o => o.Id).ToHashSet();
+            exits.AddRange(unsubscribed.Select(id => (id, "email_opted_out")));
+            suppressedIds.UnionWith(unsubscribed);
+        }
 
-        // 3. Advance: every recorded touch (sent, failed, or found already done) moves its enrollment to the next step.
-        var advance = touches.Where(t => !suppressedIds.Contains(t.Due.EnrollmentId)).ToList();
+        // 3. Advance: every recorded touch (sent, failed, skipped, or found already done) moves its enrollment to the
+        // next step; one whose SMS waits for quiet hours to end stays on its step.
+        var advance = touches.Where(t => !t.SmsHeld && !suppressedIds.Contains(t.Due.EnrollmentId)).ToList();
         var completedCount = advance.Count(t => t.Due.Step + 1 >= def.Cadence.Length);
         if (advance.Count > 0)
         {
@@ -612,7 +668,7 @@ public sealed partial class AutopilotCampaignGrain(
                 """, ("t", _scope.TenantId), ("e", _scope.EnvName), ("now", now),
                 ("enr", exits.Select(x => x.Id).ToArray()), ("reason", exits.Select(x => x.Reason).ToArray()));
         }
-        var sentCount = outcomes.Count(o => o.Status == "sent");
+        var sentCount = outcomes.Concat(emailOutcomes).Where(o => o.Status == "sent").Select(o => (o.Id, o.Step)).Distinct().Count();
         return new BatchOutcome(sentCount, defers.Count, pauses.Count, exits.Count, completedCount, suppressedIds.Count);
     }
 
@@ -700,7 +756,7 @@ public sealed partial class AutopilotCampaignGrain(
         var now = clock.GetUtcNow();
         var def = (await LoadAsync())!;
         var (where, args) = SegmentSql.Build(segment.Rules, segment.CombineWith, now);
-        args.AddRange([("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now), ("due", now.AddDays(def.Cadence[0])), ("heard", platformClock.GetUtcNow())]);
+        args.AddRange([("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now), ("due", now.AddDays(def.Cadence[0])), ("heard", platformClock.GetUtcNow()), ("channel", def.Channel)]);
         await db.ExecuteAsync(
             $"""
             INSERT INTO autopilot_enrollments (tenant_id, env, enrollment_id, campaign_id, lead_id, phone, state, next_step, next_due_at,
@@ -708,7 +764,7 @@ public sealed partial class AutopilotCampaignGrain(
             SELECT @t, @e, 'enr_' || substr(md5(random()::text || l.lead_id || clock_timestamp()::text), 1, 20), @c, l.lead_id, l.phone,
                    'active', 0, @due, @now, @heard, @now
               FROM crm_leads l
-             WHERE l.tenant_id = @t AND l.env = @e AND l.phone IS NOT NULL AND {where}
+             WHERE l.tenant_id = @t AND l.env = @e AND (l.phone IS NOT NULL OR (@channel <> 'sms' AND l.email IS NOT NULL)) AND {where}
             ON CONFLICT (tenant_id, env, campaign_id, lead_id) DO NOTHING
             """, args.ToArray());
     }

@@ -88,7 +88,7 @@ public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(Cr
             await using var last = new NpgsqlCommand(
                 """
                 SELECT campaign_id, variant_id FROM autopilot_touches
-                 WHERE tenant_id = @t AND env = @e AND lead_id = @lead AND status = 'sent'
+                 WHERE tenant_id = @t AND env = @e AND lead_id = @lead AND (status = 'sent' OR email_status = 'sent')
                  ORDER BY sent_at DESC NULLS LAST, created_at DESC LIMIT 1
                 """, conn, tx);
             last.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("lead", leadId);

@@ -51,8 +51,13 @@ public static class AutopilotApi
                 var check = new Check();
                 if (body.LeadId is null)
                 {
-                    check.Required("name", body.Name, 100).Required("phone", body.Phone, 20).Phone("phone", body.Phone).Email("email", body.Email)
-                        .TimeZone("timezone", body.Timezone);
+                    // A phone for SMS; email and both campaigns also take a lead with only an email address.
+                    check.Required("name", body.Name, 100).Text("phone", body.Phone, 20).Phone("phone", body.Phone)
+                        .Text("email", body.Email, 254).Email("email", body.Email).TimeZone("timezone", body.Timezone);
+                    if (body.Phone is null && body.Email is null)
+                    {
+                        check.Missing("phone");
+                    }
                 }
                 else if (!Ids.IsValid(body.LeadId, "lead"))
                 {

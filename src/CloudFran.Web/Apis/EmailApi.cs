@@ -1,0 +1,89 @@
+using System.Net;
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Grains.Messaging.Email;
+using CloudFran.Web.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace CloudFran.Web.Apis;
+
+public sealed record SendEmailRequest(string? To, string? Subject, string? Text, string? Category, string? LocationId);
+
+/// <summary>Email sending, the tenant's SMTP settings, and the (unauthenticated, token-signed) unsubscribe link.</summary>
+public static class EmailApi
+{
+    public static RouteGroupBuilder MapEmailApi(this IEndpointRouteBuilder routes)
+    {
+        var email = routes.MapGroup("/v1/email").WithTags("Communication (email)");
+        var authed = email.MapGroup("").RequireTenant(Role.Viewer);
+
+        authed.MapPost("/send", async Task<Created<EmailMessageView>> (SendEmailRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var key = http.Request.Headers["Idempotency-Key"].ToString();
+                var request = new EmailSendRequest(body.To!, body.Subject!, body.Text!, body.Category ?? "transactional",
+                    key.Length == 0 ? null : key, body.LocationId);
+                var check = EmailRules.Validate(request);
+                if (key.Length > 200)
+                {
+                    check.Invalid("Idempotency-Key", "Idempotency-Key must be at most 200 characters.");
+                }
+                check.ThrowIfInvalid();
+                var sent = await grains.GetEmailSender(http.Caller().Scope).SendAsync(request);
+                return TypedResults.Created($"/v1/email/messages/{sent.MessageId}", sent);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("SendEmail").WithSummary("Queue a plain-text email (to, subject ≤ 200, text ≤ 100,000, category transactional|marketing): durable before 201. Optional Idempotency-Key header.");
+
+        authed.MapGet("/messages/{messageId}", (string messageId, HttpContext http, IGrainFactory grains) =>
+            {
+                if (!Abstractions.Keys.Ids.IsValid(messageId, "eml"))
+                {
+                    throw CloudFranException.NotFound($"Email message {messageId}");
+                }
+                return grains.GetEmailSender(http.Caller().Scope).GetAsync(messageId);
+            })
+            .WithName("GetEmailMessage").WithSummary("One email's status (queued, sent, failed, suppressed), attempts and last error.");
+
+        // The footer link: a confirmation page (a link scanner fetching it changes nothing); its form posts back.
+        email.MapGet("/unsubscribe", async (HttpContext http, EmailUnsubscribeTokens tokens) =>
+            {
+                var token = http.Request.Query["token"].ToString();
+                var target = await tokens.VerifyAsync(token) ?? throw CloudFranException.NotFound("Unsubscribe link");
+                var html = $"""
+                    <!doctype html><html><head><meta charset="utf-8"><title>Unsubscribe</title></head><body>
+                    <p>Stop marketing email to {WebUtility.HtmlEncode(target.Address)}?</p>
+                    <form method="post" action="/v1/email/unsubscribe?token={WebUtility.UrlEncode(token)}"><button type="submit">Unsubscribe</button></form>
+                    </body></html>
+                    """;
+                return Results.Content(html, "text/html; charset=utf-8");
+            })
+            .WithName("EmailUnsubscribePage").WithSummary("No auth. The unsubscribe confirmation page of a signed token; a bad token answers 404.");
+
+        // RFC 8058 one-click (List-Unsubscribe=One-Click form body) and the page's form both land here.
+        email.MapPost("/unsubscribe", async (HttpContext http, EmailUnsubscribeTokens tokens, IGrainFactory grains) =>
+            {
+                var target = await tokens.VerifyAsync(http.Request.Query["token"].ToString())
+                    ?? throw CloudFranException.NotFound("Unsubscribe link");
+                var consent = await grains.GetEmailSender(target.Scope).UnsubscribeAsync(target.Address, "unsubscribe_link");
+                return Results.Ok(new { address = consent.Address, status = consent.Status });
+            })
+            .DisableAntiforgery()
+            .WithName("EmailUnsubscribe").WithSummary("No auth. Records the signed token's address as unsubscribed (idempotent) and emits email.opt_out.");
+
+        var tenant = routes.MapGroup("/v1/tenant").WithTags("Tenant administration").RequireTenant(Role.Manager);
+        tenant.MapPut("/email", (EmailSettingsInput body, HttpContext http, IGrainFactory grains) =>
+            {
+                EmailRules.Validate(body).ThrowIfInvalid();
+                return grains.GetEmailAccount(http.Caller().Scope).SetAsync(body);
+            })
+            .WithName("SetEmailSettings").WithSummary("SMTP relay of this key's environment (host, port, username, password, fromAddress, fromName, security none|starttls|tls). The password is never returned.");
+        tenant.MapGet("/email", (HttpContext http, IGrainFactory grains) =>
+                grains.GetEmailAccount(http.Caller().Scope).GetAsync())
+            .WithName("GetEmailSettings").WithSummary("The SMTP settings without the password.");
+        return email;
+    }
+}
