@@ -199,7 +199,7 @@ public sealed partial class AutopilotCampaignGrain(
                 : "The lead has neither a phone number nor an email address to send touches to.");
         }
         var now = clock.GetUtcNow();
-        var rows = await db.QueryAsync(
+        var rows = await db.InsertOrGetAsync(
             $"""
             WITH ins AS (
                 INSERT INTO autopilot_enrollments (tenant_id, env, enrollment_id, campaign_id, lead_id, phone, state, next_step,

@@ -117,8 +117,15 @@ public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(Cr
             insert.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", Ids.New("out")).Add("type", input.Type).Add("value", input.Value ?? 0m)
                 .Add("agent", input.AgentId).Add("customer", input.CustomerId.Trim()).Add("lead", leadId).Add("campaign", campaignId)
                 .Add("variant", variantId).Add("key", input.IdempotencyKey).Add("now", now);
-            await using var reader = await insert.ExecuteReaderAsync();
-            await reader.ReadAsync();
+            var reader = await insert.ExecuteReaderAsync();
+            if (!await reader.ReadAsync())
+            {
+                // The same key was committed by a concurrent request while this statement waited: a new statement sees it.
+                await reader.DisposeAsync();
+                reader = await insert.ExecuteReaderAsync();
+                await reader.ReadAsync();
+            }
+            await using var _ = reader;
             view = new OutcomeView(reader.GetString(0), reader.GetString(1), reader.GetDecimal(2), reader.NullableString("agent_id"),
                 reader.GetString(4), reader.NullableString("lead_id"), reader.NullableString("campaign_id"), reader.NullableString("variant_id"),
                 reader.Time("created_at"));

@@ -39,7 +39,10 @@ public static class EventOutbox
         cmd.Parameters.AddWithValue("type", eventType);
         cmd.Parameters.AddWithValue("payload", JsonSerializer.Serialize(data, Json.Options));
         cmd.Parameters.AddWithValue("dedupe", (object?)dedupeKey ?? DBNull.Value);
-        return (string)(await cmd.ExecuteScalarAsync(ct))!;
+        // A concurrent append of the same dedupe key that committed while this statement waited is invisible to it;
+        // the statement run again sees it.
+        return (await cmd.ExecuteScalarAsync(ct) ?? await cmd.ExecuteScalarAsync(ct)) as string
+               ?? throw new InvalidOperationException($"Event with dedupe key {dedupeKey} neither inserted nor found.");
     }
 
     /// <summary>Appends many events of one type in one statement (no dedupe keys: the caller's change guards them).</summary>

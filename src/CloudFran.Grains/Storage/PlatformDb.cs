@@ -23,6 +23,19 @@ public sealed class PlatformDb(NpgsqlDataSource source)
         return value is null or DBNull ? default : (T)value;
     }
 
+    /// <summary>
+    /// For "insert, or return the row already stored under this key" statements (<c>INSERT … ON CONFLICT DO NOTHING
+    /// RETURNING</c> united with a SELECT of the existing row). When a concurrent request inserts the same key and
+    /// commits while this statement waits on it, the statement's snapshot cannot see that row and returns nothing;
+    /// run once more, the statement sees it. Never returns an empty list for such a statement.
+    /// </summary>
+    public async Task<List<T>> InsertOrGetAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
+        params (string Name, object? Value)[] args)
+    {
+        var rows = await QueryAsync(sql, map, args);
+        return rows.Count > 0 ? rows : await QueryAsync(sql, map, args);
+    }
+
     public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
         params (string Name, object? Value)[] args)
     {

@@ -94,6 +94,18 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
                 ("key", keys), ("t", scope.TenantId), ("e", scope.EnvName), ("now", clock.GetUtcNow()));
             var byId = rows.ToDictionary(r => r.Message.MessageId, r => r.Message, StringComparer.Ordinal);
             var byKey = rows.Where(r => r.Key is not null).GroupBy(r => r.Key!).ToDictionary(g => g.Key, g => g.First().Message, StringComparer.Ordinal);
+            // A key inserted by a concurrent request that committed while this statement waited is invisible to it: read again.
+            var unseen = keys.Where((k, n) => k is not null && !byId.ContainsKey(ids[n]) && !byKey.ContainsKey(k)).Distinct().ToArray();
+            if (unseen.Length > 0)
+            {
+                foreach (var (message, key) in await db.QueryAsync(
+                    $"SELECT {EmailStatus.Columns}, idempotency_key FROM email_messages WHERE tenant_id = @t AND env = @e AND idempotency_key = ANY(@keys)",
+                    r => (EmailStatus.Read(r), r.GetString(r.GetOrdinal("idempotency_key"))),
+                    ("t", scope.TenantId), ("e", scope.EnvName), ("keys", unseen)))
+                {
+                    byKey[key] = message;
+                }
+            }
             for (var n = 0; n < queue.Count; n++)
             {
                 // Within one batch, a key used twice maps both requests to the one stored row.
@@ -176,7 +188,7 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
     private async Task<EmailMessageView> QueueAsync(TenantScope scope, EmailSendRequest request, string to)
     {
         var now = clock.GetUtcNow();
-        var rows = await db.QueryAsync(
+        var rows = await db.InsertOrGetAsync(
             $"""
             WITH ins AS (
                 INSERT INTO email_messages (message_id, tenant_id, env, to_address, subject, text_body, category, location_id, status,
