@@ -17,7 +17,9 @@ if [ "$status" -ne 0 ] && [ -f "$results/results.trx" ]; then
   grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$results/results.trx" \
     | sed -E 's/.*testName="([^"]*)".*duration="([^"]*)".*/\1 (\2)/' || true
   echo "---- first failure messages ----"
-  grep -o '<Message>[^<]*</Message>' "$results/results.trx" | head -20 | cut -c1-400 || true
+  # Messages and stack traces span lines in the TRX file: print each failure's block, a bounded number of lines.
+  awk '/<ErrorInfo>/{on=1; n=0} on && n<40 {print; n++} /<\/ErrorInfo>/{on=0}' "$results/results.trx" \
+    | sed -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&amp;/\&/g' | head -200 || true
 fi
 rm -rf "$results"
 exit "$status"

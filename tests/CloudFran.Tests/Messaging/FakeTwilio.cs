@@ -12,8 +12,6 @@ namespace CloudFran.Tests.Messaging;
 public sealed class FakeTwilio : IAsyncDisposable
 {
     private readonly LocalHttpServer _server;
-    private int _sequence;
-
     private FakeTwilio(LocalHttpServer server)
     {
         _server = server;
@@ -51,7 +49,8 @@ public sealed class FakeTwilio : IAsyncDisposable
             return;
         }
         response.StatusCode = 201;
-        var sid = $"SM{Interlocked.Increment(ref _sequence):D32}";
+        // Globally unique like Twilio's: several fakes (cluster nodes, restarts) can share one database.
+        var sid = "SM" + Guid.NewGuid().ToString("N");
         await response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["sid"] = sid, ["status"] = "queued", ["to"] = to, ["from"] = request.FormValue("From"),

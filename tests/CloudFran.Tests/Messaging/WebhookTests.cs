@@ -210,8 +210,9 @@ public sealed class PushApiTests(MessagingFactory factory) : IClassFixture<Messa
         var id = location.GetProperty("locationId").GetString();
         await (await client.DeleteAsync($"/v1/locations/{id}")).JsonAsync(HttpStatusCode.OK);
 
-        var add = await receiver.WaitForAsync(r => r.FormValue("type") == "location.created");
-        var delete = await receiver.WaitForAsync(r => r.FormValue("type") == "location.deleted");
+        // Matched on the location too: a port freed by an earlier test can still receive that test's retries.
+        var add = await receiver.WaitForAsync(r => r.FormValue("type") == "location.created" && r.FormValue("data[locationId]") == id);
+        var delete = await receiver.WaitForAsync(r => r.FormValue("type") == "location.deleted" && r.FormValue("data[locationId]") == id);
         Assert.StartsWith("application/x-www-form-urlencoded", add.Headers["content-type"]);
         Assert.Equal(id, add.FormValue("data[locationId]"));
         Assert.Equal("Push & Co", add.FormValue("data[name]"));
