@@ -91,10 +91,12 @@ public sealed class AutopilotScenario : IScenario
         var arrived = Volatile.Read(ref twilioCount) - before;
         var endToEnd = processSeconds + drainWatch.Elapsed.TotalSeconds - 2;
         Console.WriteLine($"   touches recorded+queued: {sent:N0} in {processSeconds:F1} s ({sent / processSeconds:F0}/s); fake Twilio received {arrived:N0} of {expected:N0} expected ({arrived / endToEnd:F0}/s end to end); duplicates: {Math.Max(0, arrived - expected)}");
-        context.Report($"Autopilot touches queued ({enrolled / 1000:N0}k leads × [0,1,3,7], touches/s)",
-            new Measurement(sent / processSeconds, 0, 0, sent, expected - sent), target: "≥ 1000/s", meets: _ => sent / processSeconds >= 1000);
-        context.Report("Autopilot touches → fake Twilio (touches/s end to end, exactly once)",
-            new Measurement(arrived / endToEnd, 0, 0, arrived, Math.Abs(expected - arrived)), target: "= 4 × leads", meets: _ => arrived == expected);
+        context.Report($"Autopilot touches recorded and queued ({enrolled / 1000:N0}k leads × [0,1,3,7], touches/s)",
+            new Measurement(sent / processSeconds, 0, 0, sent, expected - sent));
+        // The target: touches reaching the fake Twilio, each exactly once.
+        context.Report("Autopilot touches → fake Twilio (touches/s end to end, each exactly once)",
+            new Measurement(arrived / endToEnd, 0, 0, arrived, Math.Abs(expected - arrived)), target: "≥ 1000/s, = 4 × leads",
+            meets: _ => arrived == expected && arrived / endToEnd >= 1000);
     }
 
     /// <summary>The bench tenant's zone is UTC: move simulated time into 08:00–21:00.</summary>

@@ -48,6 +48,8 @@ public sealed partial class AutopilotCampaignGrain(
     private string _campaignId = "";
     private CampaignRow? _def;
     private const int TickPassSize = 500;
+
+    private static readonly string[] StatisticsTables = ["autopilot_enrollments", "autopilot_touches", "crm_leads", "sms_messages", "sms_consent"];
     private bool _reminderOn;
     private IGrainTimer? _continuation;
 
@@ -372,6 +374,8 @@ public sealed partial class AutopilotCampaignGrain(
         {
             return new ProcessResult(now, 0, 0, 0, 0, 0, 0);
         }
+        // Enrollments, touches and messages grow fast under a campaign: keep the planner's picture of them current.
+        await db.RefreshStatisticsAsync(StatisticsTables);
         var variants = await VariantsAsync();
         var handled = 0;
         while (true)
@@ -757,7 +761,7 @@ public sealed partial class AutopilotCampaignGrain(
         var def = (await LoadAsync())!;
         var (where, args) = SegmentSql.Build(segment.Rules, segment.CombineWith, now);
         args.AddRange([("t", _scope.TenantId), ("e", _scope.EnvName), ("c", _campaignId), ("now", now), ("due", now.AddDays(def.Cadence[0])), ("heard", platformClock.GetUtcNow()), ("channel", def.Channel)]);
-        await db.ExecuteAsync(
+        var enrolled = await db.ExecuteAsync(
             $"""
             INSERT INTO autopilot_enrollments (tenant_id, env, enrollment_id, campaign_id, lead_id, phone, state, next_step, next_due_at,
                                                enrolled_at, reply_watermark, updated_at)
@@ -767,6 +771,7 @@ public sealed partial class AutopilotCampaignGrain(
              WHERE l.tenant_id = @t AND l.env = @e AND (l.phone IS NOT NULL OR (@channel <> 'sms' AND l.email IS NOT NULL)) AND {where}
             ON CONFLICT (tenant_id, env, campaign_id, lead_id) DO NOTHING
             """, args.ToArray());
+        await db.AnalyzeAfterBulkWriteAsync("autopilot_enrollments", enrolled);
     }
 
     private const string EnrollmentColumns = "enrollment_id, campaign_id, lead_id, state, reason, next_step, next_due_at, variant_id, enrolled_at";

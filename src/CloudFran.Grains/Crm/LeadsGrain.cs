@@ -230,7 +230,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
     public async Task<int> GenerateAsync(int count, string? source, int spreadDays)
     {
         var now = clock.GetUtcNow();
-        return await db.ExecuteAsync(
+        var generated = await db.ExecuteAsync(
             """
             INSERT INTO crm_leads (tenant_id, env, lead_id, name, phone, email, company, source, status, tags, notes, created_at, updated_at)
             SELECT @t, @e, 'lead_' || substr(md5(random()::text || clock_timestamp()::text || g::text), 1, 20),
@@ -244,6 +244,8 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             """,
             ("t", Scope.TenantId), ("e", Scope.EnvName), ("n", count), ("source", LeadNames.NormalizeSource(source)),
             ("now", now), ("spread", (double)spreadDays));
+        await db.AnalyzeAfterBulkWriteAsync("crm_leads", generated);
+        return generated;
     }
 
     public async Task<ImportReport> ImportAsync(ImportRequest request)
@@ -322,6 +324,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             var lead = await InsertAsync(input);
             results.Add(new ImportRowResult(i, "created", lead.LeadId, []));
         }
+        await db.AnalyzeAfterBulkWriteAsync("crm_leads", results.Count(r => r.Status == "created"));
         return new ImportReport(results.Count, results.Count(r => r.Status == "created"), results.Count(r => r.Status == "updated"),
             results.Count(r => r.Status == "skipped"), results.Count(r => r.Status == "error"), results);
     }

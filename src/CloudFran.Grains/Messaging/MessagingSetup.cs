@@ -33,6 +33,7 @@ public static class MessagingSetup
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
         services.AddSingleton<SmsDispatchSignal>();
         services.AddSingleton<SenderAccountCache>();
+        services.AddSingleton<SmsAcceptedWriter>();
         services.AddSingleton<WebhookDispatchSignal>();
         services.AddHostedService<SmsDispatcher>();
         services.AddHostedService<WebhookDispatcher>();

@@ -17,6 +17,7 @@ public sealed partial class SmsRecipientGrain(
     TimeProvider clock,
     TwilioClient twilio,
     SenderAccountCache senders,
+    SmsAcceptedWriter accepted,
     IOptions<MessagingOptions> options,
     ILogger<SmsRecipientGrain> logger) : Grain, ISmsRecipientGrain
 {
@@ -98,14 +99,7 @@ public sealed partial class SmsRecipientGrain(
             var sent = await twilio.SendMessageAsync(account, _phone, from, message.Body, message.Media, callback);
             Remember(messageId);
             var status = SmsStatus.FromTwilio(sent.Status) ?? SmsStatus.Sending;
-            await db.ExecuteAsync(
-                """
-                UPDATE sms_messages SET status = @s, status_rank = @r, twilio_sid = @sid, platform_phone = coalesce(@from, platform_phone),
-                       next_attempt_at = NULL, updated_at = @now
-                 WHERE message_id = @m AND status_rank < @r
-                """,
-                ("s", status), ("r", SmsStatus.Rank(status)), ("sid", sent.Sid), ("from", sent.From ?? from),
-                ("now", clock.GetUtcNow()), ("m", messageId));
+            await accepted.RecordAsync(messageId, status, sent.Sid, sent.From ?? from, clock.GetUtcNow());
         }
         catch (TwilioException e) when (e.Code == 21610)
         {

@@ -23,6 +23,8 @@ public sealed class FakeTwilio : IAsyncDisposable
     public IEnumerable<RecordedRequest> Messages => _server.Requests.Where(r => r.Path.EndsWith("/Messages.json", StringComparison.Ordinal));
     public Func<string, (int Status, int Code)?> Behaviour { get; set; } = _ => null;
     public TimeSpan Delay { get; set; }
+    /// <summary>Overrides the SID answered for a recipient (null: a fresh unique one).</summary>
+    public Func<string, string?> SidFor { get; set; } = _ => null;
 
     public static async Task<FakeTwilio> StartAsync() => new(await LocalHttpServer.StartAsync());
 
@@ -50,7 +52,7 @@ public sealed class FakeTwilio : IAsyncDisposable
         }
         response.StatusCode = 201;
         // Globally unique like Twilio's: several fakes (cluster nodes, restarts) can share one database.
-        var sid = "SM" + Guid.NewGuid().ToString("N");
+        var sid = SidFor(to) ?? "SM" + Guid.NewGuid().ToString("N");
         await response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["sid"] = sid, ["status"] = "queued", ["to"] = to, ["from"] = request.FormValue("From"),

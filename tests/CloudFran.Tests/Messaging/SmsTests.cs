@@ -195,4 +195,43 @@ public sealed class SmsTests(MessagingFactory factory) : IClassFixture<Messaging
         await Task.Delay(500);
         Assert.Single(factory.Twilio.Messages, r => r.FormValue("To") == to);
     }
+
+    [Fact]
+    public async Task Accepted_messages_are_recorded_together_and_one_bad_row_fails_alone()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        await MessagingFactory.ConfigureTwilioAsync(client);
+        var phones = Enumerable.Range(0, 12).Select(_ => MessagingFactory.RandomPhone()).ToList();
+        // Two recipients get the same SID: the second write of it breaks the unique constraint.
+        var duplicateSid = "SM" + Guid.NewGuid().ToString("N");
+        var clashing = phones.Take(2).ToHashSet();
+        factory.Twilio.SidFor = to => clashing.Contains(to) ? duplicateSid : null;
+        try
+        {
+            var sent = await Task.WhenAll(phones.Select(async to => (await (await client.PostJsonAsync("/v1/sms/send", new { to, message = "Batch" }))
+                .JsonAsync(HttpStatusCode.Created)).GetProperty("messageId").GetString()!));
+            await Task.WhenAll(phones.Select(to => factory.Twilio.WaitForMessageAsync(to)));
+            await using var conn = new NpgsqlConnection(factory.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM sms_messages WHERE message_id = ANY(@ids) AND twilio_sid IS NOT NULL", conn);
+            cmd.Parameters.AddWithValue("ids", sent);
+            var stored = 0L;
+            for (var i = 0; i < 100 && stored < 11; i++)
+            {
+                await Task.Delay(100);
+                stored = (long)(await cmd.ExecuteScalarAsync())!;
+            }
+            // Ten unique SIDs and one of the clashing pair are stored; the other of the pair is not.
+            Assert.Equal(11L, stored);
+            for (var i = 2; i < phones.Count; i++)
+            {
+                await MessagingFactory.WaitForMessageStatusAsync(client, phones[i], sent[i], "sending");
+            }
+        }
+        finally
+        {
+            factory.Twilio.SidFor = _ => null;
+        }
+    }
 }
