@@ -146,7 +146,9 @@ public sealed record ConversationMessage(
     [property: Id(4)] DateTimeOffset At,
     [property: Id(5)] string? CampaignId,
     [property: Id(6)] string? VariantId,
-    [property: Id(7)] int? Step);
+    [property: Id(7)] int? Step,
+    [property: Id(8)] string Channel = "sms",
+    [property: Id(9)] string? Subject = null);
 
 [GenerateSerializer, Immutable, Alias("cf.ConversationView")]
 public sealed record ConversationView(

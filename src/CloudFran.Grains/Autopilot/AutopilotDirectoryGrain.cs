@@ -37,18 +37,28 @@ public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(Cr
             r => new EnrollmentView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.NullableString("reason"), r.GetInt32(5),
                 r.NullableTime("next_due_at"), r.NullableString("variant_id"), r.Time("enrolled_at")),
             ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId));
-        var messages = lead.Phone is null ? [] : await db.QueryAsync(
+        // Both channels in one timeline: the SMS thread with the lead's phone (both directions) and the emails sent to
+        // the lead's address; touches (found through the lead's own touch rows) tag each with campaign, variant, step.
+        var messages = lead.Phone is null && lead.Email is null ? [] : await db.QueryAsync(
             """
-            SELECT m.message_id, m.direction, m.body, m.status, m.created_at, t.campaign_id, t.variant_id, t.step
-              FROM sms_messages m
-              LEFT JOIN autopilot_touches t ON t.tenant_id = m.tenant_id AND t.env = m.env AND t.message_id = m.message_id
-             WHERE m.tenant_id = @t AND m.env = @e AND m.contact_phone = @p
-             ORDER BY m.created_at, m.message_id
-             LIMIT 500
+            WITH t AS (SELECT campaign_id, variant_id, step, message_id, email_message_id FROM autopilot_touches
+                        WHERE tenant_id = @t AND env = @e AND lead_id = @lead),
+            thread AS (
+                SELECT m.message_id, m.direction, m.body, m.status, m.created_at, t.campaign_id, t.variant_id, t.step,
+                       'sms' AS channel, NULL::text AS subject
+                  FROM sms_messages m LEFT JOIN t ON t.message_id = m.message_id
+                 WHERE @p::text IS NOT NULL AND m.tenant_id = @t AND m.env = @e AND m.contact_phone = @p
+                UNION ALL
+                SELECT m.message_id, 'outbound', m.text_body, m.status, m.created_at, t.campaign_id, t.variant_id, t.step,
+                       'email', m.subject::text
+                  FROM email_messages m LEFT JOIN t ON t.email_message_id = m.message_id
+                 WHERE @mail::text IS NOT NULL AND m.tenant_id = @t AND m.env = @e AND m.to_address = @mail)
+            SELECT * FROM thread ORDER BY created_at, message_id LIMIT 500
             """,
             r => new ConversationMessage(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time("created_at"),
-                r.NullableString("campaign_id"), r.NullableString("variant_id"), r.IsDBNull(7) ? null : r.GetInt32(7)),
-            ("t", Scope.TenantId), ("e", Scope.EnvName), ("p", lead.Phone));
+                r.NullableString("campaign_id"), r.NullableString("variant_id"), r.IsDBNull(7) ? null : r.GetInt32(7),
+                r.GetString(8), r.NullableString("subject")),
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId), ("p", lead.Phone), ("mail", lead.Email?.Trim().ToLowerInvariant()));
         return new ConversationView(lead.LeadId, lead.Phone, enrollments, messages);
     }
 

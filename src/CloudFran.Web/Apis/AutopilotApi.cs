@@ -104,7 +104,7 @@ public static class AutopilotApi
 
         group.MapGet("/leads/{leadId}/conversation", (string leadId, HttpContext http, IGrainFactory grains) =>
                 grains.GetAutopilot(http.Caller().Scope).GetConversationAsync(CrmApi.RequireLead(leadId)))
-            .WithName("GetLeadConversation").WithSummary("The lead's SMS thread in both directions, touches marked with campaign, variant and step.");
+            .WithName("GetLeadConversation").WithSummary("The lead's SMS thread in both directions and the emails sent to the lead, in one timeline (channel sms|email); touches marked with campaign, variant and step.");
 
         routes.MapPost("/v1/billing/outcomes", async Task<Created<OutcomeView>> (OutcomeInput body, HttpContext http, IGrainFactory grains) =>
             {

@@ -81,6 +81,21 @@ public sealed class AutopilotEmailTests(EmailFactory factory) : IClassFixture<Em
             ("e", enrollmentId)));
         Assert.Equal(2, await factory.CountAsync(
             "SELECT count(*) FROM email_messages WHERE idempotency_key IN (@k0, @k1)", ("k0", $"ap:{enrollmentId}:0:email"), ("k1", $"ap:{enrollmentId}:1:email")));
+
+        // The conversation shows both channels of each step in one timeline, tagged with campaign and step.
+        var leadId = enrollment.GetProperty("leadId").GetString()!;
+        var conversation = await (await client.GetAsync($"/v1/autopilot/leads/{leadId}/conversation")).JsonAsync(HttpStatusCode.OK);
+        var messages = conversation.GetProperty("messages").EnumerateArray().ToList();
+        foreach (var channel in new[] { "sms", "email" })
+        {
+            var steps = messages.Where(m => m.GetProperty("channel").GetString() == channel)
+                .Select(m => (m.GetProperty("campaignId").GetString(), m.GetProperty("step").GetInt32())).ToList();
+            Assert.Equal([(campaignId, 0), (campaignId, 1)], steps);
+        }
+        var emailed = messages.First(m => m.GetProperty("channel").GetString() == "email");
+        Assert.Equal("Spring nurture", emailed.GetProperty("subject").GetString());
+        Assert.Equal("outbound", emailed.GetProperty("direction").GetString());
+        Assert.StartsWith("Hi Ana,", emailed.GetProperty("body").GetString());
     }
 
     [Fact]
