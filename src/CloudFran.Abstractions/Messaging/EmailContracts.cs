@@ -38,7 +38,8 @@ public sealed record EmailSendRequest(
     /// <summary>"transactional" (receipts, confirmations) or "marketing" (campaigns, nurture: carries an unsubscribe link).</summary>
     [property: Id(3)] string Category,
     [property: Id(4)] string? IdempotencyKey,
-    [property: Id(5)] string? LocationId = null);
+    [property: Id(5)] string? LocationId = null,
+    [property: Id(6)] string? HtmlBody = null);
 
 [GenerateSerializer, Immutable, Alias("cf.EmailMessageView")]
 public sealed record EmailMessageView(
@@ -115,6 +116,7 @@ public static class EmailRules
             .Required("to", request.To, 254).Email("to", request.To)
             .Required("subject", request.Subject, MaxSubject)
             .Required("text", request.TextBody, MaxBody)
+            .Text("html", request.HtmlBody, MaxBody)
             .Required("category", request.Category, 20).OneOf("category", request.Category, Categories)
             .Text("idempotencyKey", request.IdempotencyKey, 200);
         if (request.Subject is not null && request.Subject.Any(c => c is '\r' or '\n'))

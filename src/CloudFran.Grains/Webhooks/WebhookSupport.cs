@@ -64,21 +64,35 @@ public static class WebhookUrlGuard
         {
             return null;
         }
-        var host = new Uri(url).IdnHost;
+        var (_, error) = await ResolveAsync(new Uri(url).IdnHost, allowPrivate: false, ct);
+        return error is null ? null : error.Replace("The host resolves", "url resolves", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The addresses <paramref name="host"/> (a name or an IP literal) resolves to, or why it may not be used: it does
+    /// not resolve, or (unless <paramref name="allowPrivate"/>) one of its addresses is internal. Callers connect to
+    /// the returned addresses themselves, so a name cannot resolve differently between check and connect.
+    /// </summary>
+    public const string DoesNotResolve = "The host does not resolve.";
+
+    public static async Task<(IPAddress[] Addresses, string? Error)> ResolveAsync(string host, bool allowPrivate, CancellationToken ct = default)
+    {
         IPAddress[] addresses;
         try
         {
             addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
-            return "The host does not resolve.";
+            return ([], DoesNotResolve);
         }
         if (addresses.Length == 0)
         {
-            return "The host does not resolve.";
+            return ([], DoesNotResolve);
         }
-        return addresses.Any(IsInternal) ? "url resolves to a loopback, private, link-local or metadata address." : null;
+        return !allowPrivate && addresses.Any(IsInternal)
+            ? ([], "The host resolves to a loopback, private, link-local or metadata address.")
+            : (addresses, null);
     }
 
     public static bool IsInternal(IPAddress address)

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Apis;
 
-public sealed record SendEmailRequest(string? To, string? Subject, string? Text, string? Category, string? LocationId);
+public sealed record SendEmailRequest(string? To, string? Subject, string? Text, string? Category, string? LocationId, string? Html = null);
 
 /// <summary>Email sending, the tenant's SMTP settings, and the (unauthenticated, token-signed) unsubscribe link.</summary>
 public static class EmailApi
@@ -25,7 +25,7 @@ public static class EmailApi
             {
                 var key = http.Request.Headers["Idempotency-Key"].ToString();
                 var request = new EmailSendRequest(body.To!, body.Subject!, body.Text!, body.Category ?? "transactional",
-                    key.Length == 0 ? null : key, body.LocationId);
+                    key.Length == 0 ? null : key, body.LocationId, body.Html);
                 var check = EmailRules.Validate(request);
                 if (key.Length > 200)
                 {
@@ -36,7 +36,7 @@ public static class EmailApi
                 return TypedResults.Created($"/v1/email/messages/{sent.MessageId}", sent);
             })
             .RequireTenant(Role.Agent)
-            .WithName("SendEmail").WithSummary("Queue a plain-text email (to, subject ≤ 200, text ≤ 100,000, category transactional|marketing): durable before 201. Optional Idempotency-Key header.");
+            .WithName("SendEmail").WithSummary("Queue an email (to, subject ≤ 200, text ≤ 100,000, optional html ≤ 100,000 sent as multipart/alternative with the text, category transactional|marketing): durable before 201. Optional Idempotency-Key header.");
 
         authed.MapGet("/messages/{messageId}", (string messageId, HttpContext http, IGrainFactory grains) =>
             {

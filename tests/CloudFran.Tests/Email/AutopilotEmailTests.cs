@@ -146,4 +146,24 @@ public sealed class AutopilotEmailTests(EmailFactory factory) : IClassFixture<Em
             "SELECT count(*) FROM autopilot_touches WHERE enrollment_id = @e AND status = 'skipped' AND email_status = 'skipped'",
             ("e", phoneOnly.GetProperty("enrollmentId").GetString()!)));
     }
+
+    [Fact]
+    public async Task A_pass_of_emails_to_one_relay_shares_one_smtp_connection()
+    {
+        var client = await TenantAsync();
+        var campaignId = await CampaignAsync(client, "email", [0]);
+        var addresses = Enumerable.Range(0, 6).Select(_ => EmailFactory.Address()).ToList();
+        foreach (var address in addresses)
+        {
+            await EnrollAsync(client, campaignId, null, address);
+        }
+        // One pass queues the six in one statement, so the dispatcher claims them together.
+        Assert.Equal(6, (await ProcessAsync(client, campaignId)).GetProperty("sent").GetInt32());
+        foreach (var address in addresses)
+        {
+            await factory.Smtp.WaitForAsync(address);
+        }
+        var connections = addresses.Select(a => factory.Smtp.To(a).Single().Connection).Distinct().ToList();
+        Assert.Single(connections);
+    }
 }

@@ -12,6 +12,7 @@ public sealed class EmailFactory : CrmFactory
         Smtp = FakeSmtp.Start();
         Settings["CLOUDFRAN_EMAIL_RETRY_SECONDS"] = "0.2";
         Settings["CLOUDFRAN_EMAIL_MAX_ATTEMPTS"] = "3";
+        Settings["CLOUDFRAN_EMAIL_ALLOW_PRIVATE"] = "true"; // the fake relay listens on 127.0.0.1
     }
 
     public FakeSmtp Smtp { get; }

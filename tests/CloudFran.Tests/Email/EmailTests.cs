@@ -115,6 +115,31 @@ public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactor
     private const string CrmFactoryBase = Crm.CrmFactory.PublicBaseUrl;
 
     [Fact]
+    public async Task An_html_body_goes_as_an_alternative_to_the_text_with_the_unsubscribe_link_in_both()
+    {
+        var (_, client) = await TenantAsync();
+        var to = EmailFactory.Address();
+        var queued = await (await client.PostJsonAsync("/v1/email/send", new
+        {
+            to, subject = "Spring menu", category = "marketing", text = "Our spring menu is here.",
+            html = "<html><body><h1>Spring menu</h1><p>Fresh &amp; local.</p></body></html>",
+        })).JsonAsync(HttpStatusCode.Created);
+        await WaitForStatusAsync(client, queued.GetProperty("messageId").GetString()!, "sent");
+        var mail = (await factory.Smtp.WaitForAsync(to)).Parse();
+        var alternative = Assert.IsType<MimeKit.MultipartAlternative>(mail.Body);
+        Assert.Equal(["text/plain", "text/html"], alternative.Select(p => p.ContentType.MimeType).ToArray());
+        var link = mail.Headers["List-Unsubscribe"]!.Trim('<', '>');
+        Assert.StartsWith("Our spring menu is here.", mail.TextBody);
+        Assert.Contains(link, mail.TextBody);
+        // The footer goes inside the body element, the link HTML-encoded.
+        Assert.Contains("<p>Fresh &amp; local.</p><p style=", mail.HtmlBody);
+        Assert.Contains($"<a href=\"{System.Net.WebUtility.HtmlEncode(link)}\">Unsubscribe</a></p></body></html>", mail.HtmlBody);
+
+        await (await client.PostJsonAsync("/v1/email/send", new { to, subject = "Big", text = "x", html = new string('x', 100_001) }))
+            .ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+    }
+
+    [Fact]
     public async Task Configured_credentials_authenticate_with_the_relay()
     {
         var tenant = await factory.CreateTenantAsync();

@@ -7,7 +7,7 @@ using MimeKit;
 namespace CloudFran.Tests.Email;
 
 /// <summary>One accepted SMTP transaction as it arrived on the wire (DATA with dot-stuffing undone).</summary>
-public sealed record SmtpEnvelope(string MailFrom, IReadOnlyList<string> Recipients, string Data, DateTimeOffset ReceivedAt)
+public sealed record SmtpEnvelope(string MailFrom, IReadOnlyList<string> Recipients, string Data, DateTimeOffset ReceivedAt, int Connection = 0)
 {
     public MimeMessage Parse() => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(Data)));
 }
@@ -78,11 +78,17 @@ public sealed class FakeSmtp : IAsyncDisposable
             {
                 return;
             }
-            _ = Task.Run(() => ServeAsync(client));
+            var connection = Interlocked.Increment(ref _connections);
+            _ = Task.Run(() => ServeAsync(client, connection));
         }
     }
 
-    private async Task ServeAsync(TcpClient client)
+    private int _connections;
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    private async Task ServeAsync(TcpClient client, int connection)
     {
         using var _ = client;
         try
@@ -138,7 +144,7 @@ public sealed class FakeSmtp : IAsyncDisposable
                         {
                             data.Append(dataLine.StartsWith('.') ? dataLine[1..] : dataLine).Append("\r\n");
                         }
-                        Messages.Enqueue(new SmtpEnvelope(from, rcpts.ToList(), data.ToString(), DateTimeOffset.UtcNow));
+                        Messages.Enqueue(new SmtpEnvelope(from, rcpts.ToList(), data.ToString(), DateTimeOffset.UtcNow, connection));
                         from = null;
                         rcpts.Clear();
                         await writer.WriteLineAsync("250 2.0.0 Queued");

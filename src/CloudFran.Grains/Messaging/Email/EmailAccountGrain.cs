@@ -2,17 +2,26 @@ using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Messaging;
 using CloudFran.Grains.Storage;
+using Microsoft.Extensions.Options;
 
 namespace CloudFran.Grains.Messaging.Email;
 
 /// <summary>See <see cref="IEmailAccountGrain"/>: the tenant partition's SMTP settings row (password write-only).</summary>
-public sealed class EmailAccountGrain(PlatformDb db, TimeProvider clock) : Grain, IEmailAccountGrain
+public sealed class EmailAccountGrain(PlatformDb db, TimeProvider clock, IOptions<EmailOptions> options) : Grain, IEmailAccountGrain
 {
     private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString());
 
     public async Task<EmailSettingsView> SetAsync(EmailSettingsInput input)
     {
         EmailRules.Validate(input).ThrowIfInvalid();
+        // SSRF guard: a relay resolving to an internal address is refused (checked again, and connected to by address, on
+        // every send). A name that does not resolve yet is accepted; sending reports it.
+        if (!options.Value.AllowPrivateHosts
+            && (await Webhooks.WebhookUrlGuard.ResolveAsync(input.Host!.Trim(), allowPrivate: false)).Error is { } refused
+            && refused != Webhooks.WebhookUrlGuard.DoesNotResolve)
+        {
+            throw CloudFranException.Invalid("host", refused);
+        }
         var scope = Scope;
         await db.ExecuteAsync(
             """

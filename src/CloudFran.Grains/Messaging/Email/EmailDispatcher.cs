@@ -34,7 +34,8 @@ public sealed partial class EmailDispatcher(
 
     private TimeSpan Lease => options.Value.SmtpTimeout * 3;
 
-    private sealed record Claimed(string MessageId, TenantScope Scope, string To, string Subject, string Body, string Category, int Attempts);
+    private sealed record Claimed(string MessageId, TenantScope Scope, string To, string Subject, string Body, string Category, int Attempts,
+        string? Html);
 
     private sealed record Settings(string Host, int Port, string? Username, string? Password, string FromAddress, string? FromName, string Security);
 
@@ -47,45 +48,125 @@ public sealed partial class EmailDispatcher(
              WHERE message_id IN (SELECT message_id FROM email_messages
                                    WHERE status = 'queued' AND next_attempt_at <= @now
                                    ORDER BY next_attempt_at LIMIT 64 FOR UPDATE SKIP LOCKED)
-            RETURNING message_id, tenant_id, env, to_address, subject, text_body, category, attempts
+            RETURNING message_id, tenant_id, env, to_address, subject, text_body, category, attempts, html_body
             """,
             r => new Claimed(r.GetString(0), new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live),
-                r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt32(7)),
+                r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt32(7), r.NullableString("html_body")),
             ("lease", now + Lease), ("now", now));
-        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (m, token) =>
+        // One SMTP connection carries up to MessagesPerConnection messages of one tenant partition (its relay).
+        var perConnection = Math.Max(1, options.Value.MessagesPerConnection);
+        var conversations = batch.GroupBy(m => m.Scope).SelectMany(g => g.Chunk(perConnection)).ToList();
+        await Parallel.ForEachAsync(conversations, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (messages, token) => await DeliverOverOneConnectionAsync(messages, token));
+        return batch.Count;
+    }
+
+    /// <summary>
+    /// Sends one tenant's messages over a single SMTP connection, opened for the first message that needs it. A
+    /// message's own rejection (5xx) fails only that message; a broken connection is reopened for the next one; a relay
+    /// that cannot be reached or is refused gives every remaining message the same retry without trying again, and
+    /// messages left when half the lease has gone are released for the next pass (so no claim outlives its lease).
+    /// </summary>
+    private async Task DeliverOverOneConnectionAsync(IReadOnlyList<Claimed> messages, CancellationToken ct)
+    {
+        var settings = await db.QuerySingleAsync(
+            "SELECT host, port, username, password, from_address, from_name, security FROM tenant_email WHERE tenant_id = @t AND env = @e",
+            r => new Settings(r.GetString(0), r.GetInt32(1), r.NullableString("username"), r.NullableString("password"), r.GetString(4),
+                r.NullableString("from_name"), r.GetString(6)),
+            ("t", messages[0].Scope.TenantId), ("e", messages[0].Scope.EnvName));
+        var started = clock.GetUtcNow();
+        SmtpClient? client = null;
+        Exception? unreachable = null;
+        try
+        {
+            for (var i = 0; i < messages.Count; i++)
             {
+                var m = messages[i];
+                if (clock.GetUtcNow() - started > Lease / 2)
+                {
+                    await ReleaseAsync(messages.Skip(i));
+                    return;
+                }
                 try
                 {
-                    await DeliverAsync(m, token);
+                    var message = await PrepareAsync(m, settings);
+                    if (message is null)
+                    {
+                        continue;
+                    }
+                    if (unreachable is not null)
+                    {
+                        await RetryOrFailAsync(m, unreachable);
+                        continue;
+                    }
+                    if (client is null)
+                    {
+                        try
+                        {
+                            client = await ConnectAsync(settings!, ct);
+                        }
+                        catch (Exception e) when (IsTransient(e, ct) || e is AuthenticationException or RelayRefusedException)
+                        {
+                            unreachable = e;
+                            await RetryOrFailAsync(m, e);
+                            continue;
+                        }
+                    }
+                    try
+                    {
+                        await client.SendAsync(message, ct);
+                    }
+                    catch (Exception e) when (e is not SmtpCommandException && IsTransient(e, ct))
+                    {
+                        // The connection broke: this message is retried, the next one gets a new connection.
+                        client.Dispose();
+                        client = null;
+                        throw;
+                    }
+                    await FinishAsync(m, EmailStatus.Sent, null, null, message.MessageId);
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                catch (Exception e) when (IsTransient(e, ct))
+                {
+                    await RetryOrFailAsync(m, e);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     // The lease expires and the message is claimed again.
                     LogDeliveryFailed(logger, m.MessageId, e);
                 }
-            });
-        return batch.Count;
+            }
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                try
+                {
+                    await client.DisconnectAsync(true, CancellationToken.None);
+                }
+                catch (Exception e) when (IsTransient(e, CancellationToken.None))
+                {
+                    // Every message was recorded already; a failed QUIT changes nothing.
+                }
+                client.Dispose();
+            }
+        }
     }
 
-    private async Task DeliverAsync(Claimed m, CancellationToken ct)
+    /// <summary>The composed message, or null when the message was settled without sending (unsubscribed, no settings).</summary>
+    private async Task<MimeMessage?> PrepareAsync(Claimed m, Settings? settings)
     {
         if (m.Category == "marketing" && await db.ScalarAsync<string>(
                 "SELECT status FROM email_consent WHERE tenant_id = @t AND env = @e AND address = @a",
                 ("t", m.Scope.TenantId), ("e", m.Scope.EnvName), ("a", m.To)) == "opted_out")
         {
             await FinishAsync(m, EmailStatus.Suppressed, MessagingErrors.RecipientOptedOut, "Recipient unsubscribed.", null);
-            return;
+            return null;
         }
-        var settings = await db.QuerySingleAsync(
-            "SELECT host, port, username, password, from_address, from_name, security FROM tenant_email WHERE tenant_id = @t AND env = @e",
-            r => new Settings(r.GetString(0), r.GetInt32(1), r.NullableString("username"), r.NullableString("password"), r.GetString(4),
-                r.NullableString("from_name"), r.GetString(6)),
-            ("t", m.Scope.TenantId), ("e", m.Scope.EnvName));
         if (settings is null)
         {
             await FinishAsync(m, EmailStatus.Failed, "EMAIL_NOT_CONFIGURED", "The tenant has no email settings (PUT /v1/tenant/email).", null);
-            return;
+            return null;
         }
         string? unsubscribeUrl = null;
         if (m.Category == "marketing")
@@ -94,62 +175,113 @@ public sealed partial class EmailDispatcher(
             {
                 await FinishAsync(m, EmailStatus.Failed, "NO_UNSUBSCRIBE_URL",
                     "Marketing email needs CLOUDFRAN_PUBLIC_BASE_URL for its unsubscribe link.", null);
-                return;
+                return null;
             }
             unsubscribeUrl = $"{baseUrl.TrimEnd('/')}/v1/email/unsubscribe?token={Uri.EscapeDataString(await tokens.CreateAsync(m.Scope, m.To))}";
         }
+        return Compose(m, settings, unsubscribeUrl, clock.GetUtcNow());
+    }
 
-        var message = Compose(m, settings, unsubscribeUrl, clock.GetUtcNow());
+    /// <summary>
+    /// Resolves the relay, refuses internal addresses (unless allowed), connects a socket to a vetted address and
+    /// hands it to MailKit with the host name (for TLS), so DNS cannot answer differently between check and connect.
+    /// </summary>
+    private async Task<SmtpClient> ConnectAsync(Settings settings, CancellationToken ct)
+    {
+        var (addresses, refused) = await Webhooks.WebhookUrlGuard.ResolveAsync(settings.Host, options.Value.AllowPrivateHosts, ct);
+        if (refused is not null)
+        {
+            throw new RelayRefusedException(refused);
+        }
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            using var client = new SmtpClient { Timeout = (int)options.Value.SmtpTimeout.TotalMilliseconds };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.Value.SmtpTimeout);
+            await socket.ConnectAsync(addresses, settings.Port, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"Connecting to {settings.Host}:{settings.Port} timed out.");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var client = new SmtpClient { Timeout = (int)options.Value.SmtpTimeout.TotalMilliseconds };
+        try
+        {
             var security = settings.Security switch
             {
                 "tls" => SecureSocketOptions.SslOnConnect,
                 "starttls" => SecureSocketOptions.StartTls,
                 _ => SecureSocketOptions.None,
             };
-            await client.ConnectAsync(settings.Host, settings.Port, security, ct);
+            await client.ConnectAsync(socket, settings.Host, settings.Port, security, ct);
             if (settings.Username is not null)
             {
                 await client.AuthenticateAsync(settings.Username, settings.Password ?? "", ct);
             }
-            await client.SendAsync(message, ct);
-            await client.DisconnectAsync(true, ct);
+            return client;
         }
-        catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
+        catch
         {
-            await FinishAsync(m, EmailStatus.Failed, ((int)e.StatusCode).ToString(CultureInfo.InvariantCulture), e.Message, null);
+            client.Dispose();
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsTransient(Exception e, CancellationToken ct) =>
+        e is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException or IOException
+            or SocketException or TimeoutException or SslHandshakeException or NotSupportedException
+        || e is OperationCanceledException && !ct.IsCancellationRequested;
+
+    /// <summary>4xx replies, timeouts and connection errors: retried with backoff until the attempts run out.
+    /// A 5xx reply, a refused relay address or failed authentication is final at once.</summary>
+    private async Task RetryOrFailAsync(Claimed m, Exception e)
+    {
+        if (e is SmtpCommandException { StatusCode: var status } && (int)status >= 500)
+        {
+            await FinishAsync(m, EmailStatus.Failed, ((int)status).ToString(CultureInfo.InvariantCulture), e.Message, null);
             return;
         }
-        catch (AuthenticationException e)
+        if (e is AuthenticationException)
         {
             await FinishAsync(m, EmailStatus.Failed, "SMTP_AUTH_FAILED", e.Message, null);
             return;
         }
-        catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException or IOException
-                                      or SocketException or TimeoutException or SslHandshakeException or NotSupportedException
-                                      || e is OperationCanceledException && !ct.IsCancellationRequested)
+        if (e is RelayRefusedException)
         {
-            var code = e is SmtpCommandException c ? ((int)c.StatusCode).ToString(CultureInfo.InvariantCulture)
-                : e is NotSupportedException ? "SMTP_UNSUPPORTED" : "SMTP_UNAVAILABLE";
-            if (m.Attempts >= options.Value.MaxSendAttempts)
-            {
-                await FinishAsync(m, EmailStatus.Failed, code, e.Message, null);
-                return;
-            }
-            var delay = options.Value.RetryBaseDelay * Math.Pow(2, m.Attempts - 1);
-            LogRetry(logger, m.MessageId, code, delay);
-            await db.ExecuteAsync(
-                """
-                UPDATE email_messages SET next_attempt_at = @next, error_code = @code, error_message = @msg, updated_at = @now
-                 WHERE message_id = @m AND status = 'queued'
-                """,
-                ("next", clock.GetUtcNow() + delay), ("code", code), ("msg", Truncate(e.Message)), ("now", clock.GetUtcNow()), ("m", m.MessageId));
+            await FinishAsync(m, EmailStatus.Failed, "SMTP_HOST_REFUSED", e.Message, null);
             return;
         }
-        await FinishAsync(m, EmailStatus.Sent, null, null, message.MessageId);
+        var code = e is SmtpCommandException c ? ((int)c.StatusCode).ToString(CultureInfo.InvariantCulture)
+            : e is NotSupportedException ? "SMTP_UNSUPPORTED" : "SMTP_UNAVAILABLE";
+        if (m.Attempts >= options.Value.MaxSendAttempts)
+        {
+            await FinishAsync(m, EmailStatus.Failed, code, e.Message, null);
+            return;
+        }
+        var delay = options.Value.RetryBaseDelay * Math.Pow(2, m.Attempts - 1);
+        LogRetry(logger, m.MessageId, code, delay);
+        await db.ExecuteAsync(
+            """
+            UPDATE email_messages SET next_attempt_at = @next, error_code = @code, error_message = @msg, updated_at = @now
+             WHERE message_id = @m AND status = 'queued'
+            """,
+            ("next", clock.GetUtcNow() + delay), ("code", code), ("msg", Truncate(e.Message)), ("now", clock.GetUtcNow()), ("m", m.MessageId));
     }
+
+    /// <summary>Gives claimed messages back (due now, this claim's attempt not counted).</summary>
+    private Task ReleaseAsync(IEnumerable<Claimed> messages) => db.ExecuteAsync(
+        "UPDATE email_messages SET next_attempt_at = @now, attempts = attempts - 1 WHERE message_id = ANY(@ids) AND status = 'queued'",
+        ("now", clock.GetUtcNow()), ("ids", messages.Select(m => m.MessageId).ToArray()));
+
+    /// <summary>The relay's host resolves to an address the platform will not connect to (SSRF guard).</summary>
+    private sealed class RelayRefusedException(string message) : Exception(message);
 
     private static MimeMessage Compose(Claimed m, Settings settings, string? unsubscribeUrl, DateTimeOffset now)
     {
@@ -169,7 +301,23 @@ public sealed partial class EmailDispatcher(
             text += $"\r\n\r\n--\r\nYou are receiving this because you are in touch with {settings.FromName ?? settings.FromAddress}. "
                   + $"Unsubscribe: {unsubscribeUrl}\r\n";
         }
-        message.Body = new TextPart("plain") { Text = text };
+        var plain = new TextPart("plain") { Text = text };
+        if (m.Html is null)
+        {
+            message.Body = plain;
+            return message;
+        }
+        var html = m.Html;
+        if (unsubscribeUrl is not null)
+        {
+            var who = System.Net.WebUtility.HtmlEncode(settings.FromName ?? settings.FromAddress);
+            var footer = $"<p style=\"font-size:12px;color:#666\">You are receiving this because you are in touch with {who}. "
+                         + $"<a href=\"{System.Net.WebUtility.HtmlEncode(unsubscribeUrl)}\">Unsubscribe</a></p>";
+            var end = html.LastIndexOf("</body>", StringComparison.OrdinalIgnoreCase);
+            html = end >= 0 ? html[..end] + footer + html[end..] : html + footer;
+        }
+        // Plain text first, HTML last: clients show the last alternative they can render.
+        message.Body = new MultipartAlternative { plain, new TextPart("html") { Text = html } };
         return message;
     }
 

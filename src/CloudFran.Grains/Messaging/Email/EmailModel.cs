@@ -19,6 +19,16 @@ public sealed class EmailOptions
     public string? UnsubscribeSecret { get; set; }
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Allow SMTP relays on loopback, private, link-local (cloud metadata) and other internal addresses
+    /// (CLOUDFRAN_EMAIL_ALLOW_PRIVATE; off by default: a tenant's relay setting must not reach the platform's network).
+    /// </summary>
+    public bool AllowPrivateHosts { get; set; }
+
+    /// <summary>Messages sent over one SMTP connection before it is closed (a claimed batch per tenant relay is split into
+    /// chunks of at most this size, each on its own connection).</summary>
+    public int MessagesPerConnection { get; set; } = 16;
 }
 
 public static class EmailStatus

@@ -73,12 +73,13 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
             var keys = queue.Select(i => requests[i].IdempotencyKey).ToArray();
             var rows = await db.QueryAsync(
                 $"""
-                WITH x AS (SELECT * FROM unnest(@ids::text[], @to::text[], @subject::text[], @body::text[], @cat::text[], @loc::text[], @key::text[])
-                                      AS x(id, addr, subject, body, cat, loc, key)),
+                WITH x AS (SELECT * FROM unnest(@ids::text[], @to::text[], @subject::text[], @body::text[], @html::text[], @cat::text[],
+                                                @loc::text[], @key::text[])
+                                      AS x(id, addr, subject, body, html, cat, loc, key)),
                      ins AS (
-                    INSERT INTO email_messages (message_id, tenant_id, env, to_address, subject, text_body, category, location_id, status,
-                                                idempotency_key, next_attempt_at, created_at, updated_at)
-                    SELECT x.id, @t, @e, x.addr, x.subject, x.body, x.cat, x.loc, 'queued', x.key, @now, @now, @now FROM x
+                    INSERT INTO email_messages (message_id, tenant_id, env, to_address, subject, text_body, html_body, category, location_id,
+                                                status, idempotency_key, next_attempt_at, created_at, updated_at)
+                    SELECT x.id, @t, @e, x.addr, x.subject, x.body, x.html, x.cat, x.loc, 'queued', x.key, @now, @now, @now FROM x
                     ON CONFLICT (tenant_id, env, idempotency_key) DO NOTHING
                     RETURNING {EmailStatus.Columns}, idempotency_key)
                 SELECT * FROM ins
@@ -90,6 +91,7 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
                 r => (Message: EmailStatus.Read(r), Key: r.NullableString("idempotency_key")),
                 ("ids", ids), ("to", queue.Select(i => Normalize(requests[i].To)).ToArray()),
                 ("subject", queue.Select(i => requests[i].Subject.Trim()).ToArray()), ("body", queue.Select(i => requests[i].TextBody).ToArray()),
+                ("html", queue.Select(i => requests[i].HtmlBody).ToArray()),
                 ("cat", queue.Select(i => requests[i].Category).ToArray()), ("loc", queue.Select(i => requests[i].LocationId).ToArray()),
                 ("key", keys), ("t", scope.TenantId), ("e", scope.EnvName), ("now", clock.GetUtcNow()));
             var byId = rows.ToDictionary(r => r.Message.MessageId, r => r.Message, StringComparer.Ordinal);
@@ -191,9 +193,9 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
         var rows = await db.InsertOrGetAsync(
             $"""
             WITH ins AS (
-                INSERT INTO email_messages (message_id, tenant_id, env, to_address, subject, text_body, category, location_id, status,
+                INSERT INTO email_messages (message_id, tenant_id, env, to_address, subject, text_body, html_body, category, location_id, status,
                                             idempotency_key, next_attempt_at, created_at, updated_at)
-                VALUES (@id, @t, @e, @to, @subject, @body, @cat, @loc, 'queued', @key, @now, @now, @now)
+                VALUES (@id, @t, @e, @to, @subject, @body, @html, @cat, @loc, 'queued', @key, @now, @now, @now)
                 ON CONFLICT (tenant_id, env, idempotency_key) DO NOTHING
                 RETURNING {EmailStatus.Columns})
             SELECT * FROM ins
@@ -203,7 +205,8 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
             """,
             EmailStatus.Read,
             ("id", Ids.New("eml", 20)), ("t", scope.TenantId), ("e", scope.EnvName), ("to", to), ("subject", request.Subject.Trim()),
-            ("body", request.TextBody), ("cat", request.Category), ("loc", request.LocationId), ("key", request.IdempotencyKey), ("now", now));
+            ("body", request.TextBody), ("html", request.HtmlBody), ("cat", request.Category), ("loc", request.LocationId),
+            ("key", request.IdempotencyKey), ("now", now));
         return rows[0];
     }
 }

@@ -13,6 +13,7 @@ public static class EmailSetup
         services.Configure<EmailOptions>(o =>
         {
             if (config["CLOUDFRAN_EMAIL_UNSUBSCRIBE_SECRET"] is { Length: > 0 } secret) o.UnsubscribeSecret = secret;
+            o.AllowPrivateHosts = config.GetValue("CLOUDFRAN_EMAIL_ALLOW_PRIVATE", false);
             if (config["CLOUDFRAN_EMAIL_RETRY_SECONDS"] is { Length: > 0 } retry)
             {
                 o.RetryBaseDelay = TimeSpan.FromSeconds(double.Parse(retry, CultureInfo.InvariantCulture));
