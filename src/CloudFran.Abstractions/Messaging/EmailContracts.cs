@@ -83,6 +83,12 @@ public interface IEmailSenderGrain : IGrainWithStringKey
 
     /// <summary>Records that the address unsubscribed (idempotent), suppresses its queued marketing mail, emits email.opt_out.</summary>
     Task<EmailConsentView> UnsubscribeAsync(string address, string source);
+
+    /// <summary>The address's consent record (opted_in with no source when none was ever recorded).</summary>
+    Task<EmailConsentView> GetConsentAsync(string address);
+
+    /// <summary>Lifts an unsubscribe (the person asked to hear from the business again; idempotent), emits email.opt_in.</summary>
+    Task<EmailConsentView> ResubscribeAsync(string address, string source);
 }
 
 /// <summary>The tenant partition's SMTP settings. Key: <c>tn_…/live|test</c>.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Messaging;
 using CloudFran.Abstractions.Platform;
+using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Messaging.Email;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -10,6 +11,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Apis;
+
+public sealed record EmailOptOutRequest(string? Address);
 
 public sealed record SendEmailRequest(string? To, string? Subject, string? Text, string? Category, string? LocationId, string? Html = null);
 
@@ -48,6 +51,24 @@ public static class EmailApi
             })
             .WithName("GetEmailMessage").WithSummary("One email's status (queued, sent, failed, suppressed), attempts and last error.");
 
+        authed.MapPost("/opt-outs", async Task<Created<EmailConsentView>> (EmailOptOutRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                new Check().Required("address", body.Address, 254).Email("address", body.Address).ThrowIfInvalid();
+                var consent = await grains.GetEmailSender(http.Caller().Scope).UnsubscribeAsync(body.Address!, "api");
+                return TypedResults.Created($"/v1/email/opt-outs/{Uri.EscapeDataString(consent.Address)}", consent);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("CreateEmailOptOut").WithSummary("Record that an address unsubscribed from marketing email (idempotent); its queued marketing mail is suppressed; email.opt_out.");
+
+        authed.MapGet("/opt-outs/{address}", (string address, HttpContext http, IGrainFactory grains) =>
+                grains.GetEmailSender(http.Caller().Scope).GetConsentAsync(RequireAddress(address)))
+            .WithName("GetEmailOptOut").WithSummary("The address's consent record (opted_in when none was ever recorded).");
+
+        authed.MapDelete("/opt-outs/{address}", (string address, HttpContext http, IGrainFactory grains) =>
+                grains.GetEmailSender(http.Caller().Scope).ResubscribeAsync(RequireAddress(address), "api"))
+            .RequireTenant(Role.Manager)
+            .WithName("DeleteEmailOptOut").WithSummary("Lift an unsubscribe (the person asked to hear from the business again; idempotent); email.opt_in.");
+
         // The footer link: a confirmation page (a link scanner fetching it changes nothing); its form posts back.
         email.MapGet("/unsubscribe", async (HttpContext http, EmailUnsubscribeTokens tokens) =>
             {
@@ -85,5 +106,11 @@ public static class EmailApi
                 grains.GetEmailAccount(http.Caller().Scope).GetAsync())
             .WithName("GetEmailSettings").WithSummary("The SMTP settings without the password.");
         return email;
+    }
+
+    private static string RequireAddress(string address)
+    {
+        new Check().Required("address", address, 254).Email("address", address).ThrowIfInvalid();
+        return address;
     }
 }

@@ -274,4 +274,39 @@ public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactor
         Assert.Empty(factory.Smtp.To(gone));
         Assert.Equal(2, await EventsAsync(tenant.TenantId, "email.failed"));
     }
+
+    [Fact]
+    public async Task Opt_outs_are_recorded_read_and_lifted_through_the_api_within_the_tenant()
+    {
+        var (tenant, client) = await TenantAsync();
+        var address = EmailFactory.Address();
+        using var agent = factory.ClientFor(await tenant.CreateKeyAsync("agent"), tenant.TenantId);
+        var created = await (await agent.PostJsonAsync("/v1/email/opt-outs", new { address = address.ToUpperInvariant() })).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal(address, created.GetProperty("address").GetString());
+        Assert.Equal("opted_out", created.GetProperty("status").GetString());
+        await (await client.PostJsonAsync("/v1/email/send", new { to = address, subject = "Offer", text = "Hi", category = "marketing" }))
+            .ErrorAsync(HttpStatusCode.Conflict, "RECIPIENT_OPTED_OUT");
+
+        // Another tenant's view of the same address is its own: never unsubscribed there.
+        var (_, other) = await TenantAsync();
+        var elsewhere = await (await other.GetAsync($"/v1/email/opt-outs/{address}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("opted_in", elsewhere.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await other.DeleteAsync($"/v1/email/opt-outs/{address}")).StatusCode);
+        Assert.Equal("opted_out", (await (await client.GetAsync($"/v1/email/opt-outs/{address}")).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("status").GetString());
+
+        // Lifting needs a manager; twice is once.
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.DeleteAsync($"/v1/email/opt-outs/{address}")).StatusCode);
+        var lifted = await (await client.DeleteAsync($"/v1/email/opt-outs/{address}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("opted_in", lifted.GetProperty("status").GetString());
+        Assert.Equal("api", lifted.GetProperty("source").GetString());
+        await (await client.DeleteAsync($"/v1/email/opt-outs/{address}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(1, await EventsAsync(tenant.TenantId, "email.opt_in"));
+        var queued = await (await client.PostJsonAsync("/v1/email/send", new { to = address, subject = "Offer", text = "Hi", category = "marketing" }))
+            .JsonAsync(HttpStatusCode.Created);
+        await WaitForStatusAsync(client, queued.GetProperty("messageId").GetString()!, "sent");
+
+        await (await client.GetAsync("/v1/email/opt-outs/not-an-address")).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
+        await (await agent.PostJsonAsync("/v1/email/opt-outs", new { })).ErrorAsync(HttpStatusCode.BadRequest, "MISSING_FIELD");
+    }
 }

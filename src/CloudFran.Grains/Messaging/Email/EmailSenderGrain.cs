@@ -181,6 +181,44 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
             ("t", scope.TenantId), ("e", scope.EnvName), ("a", to)) ?? new EmailConsentView(to, "opted_out", source, now);
     }
 
+    public async Task<EmailConsentView> GetConsentAsync(string address)
+    {
+        var scope = Scope;
+        var to = Normalize(address);
+        return await db.QuerySingleAsync(
+            "SELECT address, status, source, updated_at FROM email_consent WHERE tenant_id = @t AND env = @e AND address = @a",
+            r => new EmailConsentView(r.GetString(0), r.GetString(1), r.GetString(2), r.Time("updated_at")),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("a", to)) ?? new EmailConsentView(to, "opted_in", null, null);
+    }
+
+    public async Task<EmailConsentView> ResubscribeAsync(string address, string source)
+    {
+        var scope = Scope;
+        var to = Normalize(address);
+        var now = clock.GetUtcNow();
+        await using var conn = await db.Source.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var update = new NpgsqlCommand(
+            """
+            UPDATE email_consent SET status = 'opted_in', source = @source, updated_at = @now
+             WHERE tenant_id = @t AND env = @e AND address = @a AND status = 'opted_out'
+            """, conn, tx))
+        {
+            update.Parameters.AddWithValue("t", scope.TenantId);
+            update.Parameters.AddWithValue("e", scope.EnvName);
+            update.Parameters.AddWithValue("a", to);
+            update.Parameters.AddWithValue("source", source);
+            update.Parameters.AddWithValue("now", now);
+            // Nothing to lift (never unsubscribed, or lifted already): no change and no second event.
+            if (await update.ExecuteNonQueryAsync() == 1)
+            {
+                await EventOutbox.AppendAsync(conn, tx, scope, "email.opt_in", new { address = to, source, at = now });
+            }
+        }
+        await tx.CommitAsync();
+        return await GetConsentAsync(to);
+    }
+
     private async Task<bool> IsOptedOutAsync(TenantScope scope, string address) =>
         await db.ScalarAsync<string>(
             "SELECT status FROM email_consent WHERE tenant_id = @t AND env = @e AND address = @a",
