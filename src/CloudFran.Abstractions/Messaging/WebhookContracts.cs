@@ -67,7 +67,7 @@ public static class WebhookEventTypes
 
     public static readonly IReadOnlyList<string> Catalog =
     [
-        "appointment.booked", "appointment.cancelled", "appointment.reminder", "sms.delivered", "sms.failed", "sms.opt_out", "email.sent", "email.failed", "email.opt_out",
+        "appointment.booked", "appointment.cancelled", "appointment.reminder", "sms.delivered", "sms.failed", "sms.opt_out", "email.sent", "email.failed", "email.opt_out", "email.opt_in",
         "voice.completed", "voice.failed", "fraud.alert", "superagent.query_complete",
         "lead.created", "lead.qualified", "lead.converted", "customer.updated", "deal.stage_changed", "deal.won", "deal.lost",
         "campaign.completed",
