@@ -191,6 +191,10 @@ public static partial class SchedulingCenterApi
         {
             check.Invalid("cancelled", "cancellation_reason and cancellation_message go with cancelled = true.");
         }
+        if (cancelled is true && (start is not null || employee is not null))
+        {
+            check.Invalid("cancelled", "Cancel or reschedule in one request, not both.");
+        }
         if (body.Count == 0) check.Invalid("body", "Send at least one of: " + string.Join(", ", UpdateFields) + ".");
         check.ThrowIfInvalid();
 
@@ -201,14 +205,16 @@ public static partial class SchedulingCenterApi
         {
             throw CloudFranException.Conflict("A cancelled appointment cannot be rescheduled, parked or un-cancelled.");
         }
-        if (body.ContainsKey("notes"))
-        {
-            current = await grains.GetProviderSchedule(scope, current.ProviderId).SetNotesAsync(appointmentId, body["notes"]);
-        }
+        // The step that can be refused (the new slot is taken: 409) runs first, so a refused request changes nothing;
+        // the later steps cannot be refused once the input is valid.
         if (start is not null || employee is not null)
         {
             current = await grains.GetLocationCalendar(scope, current.LocationId)
                 .RescheduleAsync(appointmentId, start ?? current.Start, employee ?? current.ProviderId);
+        }
+        if (body.ContainsKey("notes"))
+        {
+            current = await grains.GetProviderSchedule(scope, current.ProviderId).SetNotesAsync(appointmentId, body["notes"]);
         }
         if (parked is { } park && park != current.Parked)
         {

@@ -163,6 +163,18 @@ public sealed class SchedulingCenterTests(PlatformFactory factory) : IClassFixtu
         Assert.Equal("Dog in the yard", moved.GetProperty("appointment").GetProperty("notes").GetString());
         Assert.Equal(Stamp(Local("15:00")), moved.GetProperty("appointment").GetProperty("start_datetime").GetString());
         await (await center.PostJsonAsync("/api/appointments", Create(locationId, Local("10:00")))).JsonAsync(HttpStatusCode.Created); // old slot freed
+        // A refused reschedule leaves the whole request unapplied: the notes sent with it do not stick.
+        await (await center.PatchJsonAsync($"/api/appointments/{id}", new Dictionary<string, object?>
+        {
+            ["notes"] = "Should not stick", ["start_datetime"] = Stamp(Local("10:00")),
+        })).ErrorAsync(HttpStatusCode.Conflict, "SLOT_UNAVAILABLE");
+        var unchanged = (await (await center.GetAsync($"/api/appointments/{id}.json")).JsonAsync(HttpStatusCode.OK)).GetProperty("appointment");
+        Assert.Equal("Dog in the yard", unchanged.GetProperty("notes").GetString());
+        Assert.Equal(Stamp(Local("15:00")), unchanged.GetProperty("start_datetime").GetString());
+        await (await center.PatchJsonAsync($"/api/appointments/{id}", new Dictionary<string, object?>
+        {
+            ["cancelled"] = true, ["start_datetime"] = Stamp(Local("17:00")),
+        })).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
         var parked = await (await center.PutJsonAsync($"/api/appointments/{id}", new { parked = true })).JsonAsync(HttpStatusCode.OK);
         Assert.True(parked.GetProperty("appointment").GetProperty("parked").GetBoolean());
         var unparked = await (await center.PatchJsonAsync($"/api/appointments/{id}", new { parked = false })).JsonAsync(HttpStatusCode.OK);
