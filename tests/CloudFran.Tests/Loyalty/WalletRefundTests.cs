@@ -325,6 +325,29 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task Concurrent_spends_and_refunds_never_overdraw_and_each_Stripe_refund_is_one_entry()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        var id = await LoyaltyFactory.CreateMemberAsync(client);
+        var load = await LoadAsync(client, id, 100.00m, "l-1");
+        var loadId = load.GetProperty("loadId").GetString()!;
+        var pi = load.GetProperty("paymentIntentId").GetString()!;
+
+        // 200.00 of demand on a 100.00 wallet: ten 10.00 spends and ten 10.00 refunds at once.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => i % 2 == 0
+            ? client.PostJsonAsync($"/v1/loyalty/members/{id}/wallet/spend", new { amount = 10.00m, idempotencyKey = $"sp-{i}" })
+            : RefundAsync(client, id, loadId, new { amount = 10.00m }, $"rf-{i}")));
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"{(int)r.StatusCode}"));
+        var refunded = responses.Where((r, i) => i % 2 == 1 && r.StatusCode == HttpStatusCode.Created).Count();
+        var spent = responses.Where((r, i) => i % 2 == 0 && r.StatusCode == HttpStatusCode.Created).Count();
+        Assert.Equal(10, refunded + spent);
+        await AssertLedgerHoldsAsync(client, id, 0m);
+        Assert.Equal(refunded, factory.Stripe.Refunds.Values.Count(r => r.GetProperty("payment_intent").GetString() == pi));
+        Assert.Equal(refunded, await CountAsync("SELECT count(*) FROM loyalty_ledger WHERE member_id = @m AND kind = 'wallet_refund'", id));
+    }
+
+    [Fact]
     public async Task Another_tenant_gets_404_and_a_mismatched_tenant_header_403()
     {
         var a = await factory.CreateTenantAsync();
