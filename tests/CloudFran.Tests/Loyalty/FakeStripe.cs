@@ -17,7 +17,8 @@ namespace CloudFran.Tests.Loyalty;
 /// Refunds: form-encoded POST /v1/refunds (payment_intent, amount in cents, metadata) answers a refund object
 /// (re_…) or Stripe's errors (amount above what is left → 400 charge_already_refunded; same Idempotency-Key with
 /// other parameters → 400 idempotency_error); <see cref="RefundMode"/> per PaymentIntent simulates a failed refund
-/// ("failed") or an outage ("outage": 503 before Stripe processed anything, nothing saved for the key).
+/// ("failed"), an outage ("outage": 503 before Stripe processed anything, nothing saved for the key) or a lost
+/// answer ("lost_response": the refund is made and saved for the key, but every answer is a 503 until the mode changes).
 /// </summary>
 public sealed class FakeStripe : IAsyncDisposable
 {
@@ -102,8 +103,10 @@ public sealed class FakeStripe : IAsyncDisposable
         var parameters = string.Join('&', request.Form.Select(p => $"{p.Key}={p.Value}"));
         lock (_refundLock)
         {
+            var lost = (503, Error("api_error", null, "Service unavailable."));
             if (key is not null && _replays.TryGetValue(key, out var replay))
             {
+                if (RefundMode.GetValueOrDefault(pi) == "lost_response") return lost;
                 return _replayParameters.GetValueOrDefault(key) == parameters
                     ? replay
                     : (400, Error("idempotency_error", null, $"Keys for idempotent requests can only be used with the same parameters they were first used with."));
@@ -144,7 +147,7 @@ public sealed class FakeStripe : IAsyncDisposable
                 _replays[key] = answer;
                 _replayParameters[key] = parameters;
             }
-            return answer;
+            return RefundMode.GetValueOrDefault(pi) == "lost_response" ? lost : answer;
         }
     }
 

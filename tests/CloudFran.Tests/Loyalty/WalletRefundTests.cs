@@ -277,6 +277,49 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task A_refund_whose_answer_was_lost_is_debited_once_by_the_webhook_and_the_retry()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var client = tenant.Live();
+        var id = await LoyaltyFactory.CreateMemberAsync(client);
+        var load = await LoadAsync(client, id, 40.00m, "l-1");
+        var loadId = load.GetProperty("loadId").GetString()!;
+        var pi = load.GetProperty("paymentIntentId").GetString()!;
+
+        // Stripe makes the refund but the answer never arrives: 502, wallet untouched.
+        factory.Stripe.RefundMode[pi] = "lost_response";
+        await (await RefundAsync(client, id, loadId, new { amount = 15.00m }, "lost-1")).ErrorAsync(HttpStatusCode.BadGateway, "STRIPE_UNAVAILABLE");
+        await AssertLedgerHoldsAsync(client, id, 40.00m);
+        var made = Assert.Single(factory.Stripe.Refunds.Values, r => r.GetProperty("payment_intent").GetString() == pi);
+        var refundId = made.GetProperty("id").GetString()!;
+
+        // Stripe's charge.refunded reports it: debited once.
+        await WebhookAsync("charge.refunded", FakeStripe.ChargeJson(pi, 4000, 1500, [(refundId, 1500L)]));
+        await AssertLedgerHoldsAsync(client, id, 25.00m);
+
+        // A forged copy signed with another secret changes nothing.
+        var forged = FakeStripe.EventJson("charge.refunded", FakeStripe.ChargeJson(pi, 4000, 4000, [("re_forged", 4000L)]));
+        using (var anonymous = factory.CreateClient())
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/stripe/webhook") { Content = new StringContent(forged, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Stripe-Signature", FakeStripe.Sign(forged, "whsec_wrong"));
+            await (await anonymous.SendAsync(request)).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_SIGNATURE");
+        }
+
+        // The client retries with the same key once Stripe answers again: Stripe replays the same refund, no second debit,
+        // and from then on our key replays it too.
+        factory.Stripe.RefundMode[pi] = "ok";
+        var retry = await (await RefundAsync(client, id, loadId, new { amount = 15.00m }, "lost-1")).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal(refundId, retry.GetProperty("stripeId").GetString());
+        Assert.True(retry.GetProperty("replayed").GetBoolean());
+        var again = await (await RefundAsync(client, id, loadId, new { amount = 15.00m }, "lost-1")).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal(refundId, again.GetProperty("stripeId").GetString());
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM loyalty_ledger WHERE member_id = @m AND kind = 'wallet_refund'", id));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM outbox_events WHERE event_type = 'wallet.refunded' AND payload->>'memberId' = @m", id));
+        await AssertLedgerHoldsAsync(client, id, 25.00m);
+    }
+
+    [Fact]
     public async Task A_dashboard_refund_may_take_the_wallet_negative_because_the_money_has_left()
     {
         var tenant = await factory.CreateTenantAsync();
