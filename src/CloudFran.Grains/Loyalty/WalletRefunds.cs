@@ -108,7 +108,11 @@ public sealed partial class WalletGrain
                 + "the program does not allow negative balances after refunds. Nothing was refunded.");
         }
         var refundKey = LoyaltyIds.FromKey("wrf", $"{_scope}|{load.LoadId}|{request.IdempotencyKey}");
-        var outcome = await stripe.RefundAsync(refundKey, load.PaymentIntentId, amount, _scope.TenantId, _scope.EnvName, _memberId, load.LoadId);
+        // Answer well inside the grain call's 30 s response timeout: a slow Stripe is "unavailable" (502) and the retry
+        // with the same key gets whatever Stripe did.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var outcome = await stripe.RefundAsync(refundKey, load.PaymentIntentId, amount, _scope.TenantId, _scope.EnvName, _memberId, load.LoadId,
+            deadline.Token);
         switch (outcome.Status)
         {
             case "unavailable":
