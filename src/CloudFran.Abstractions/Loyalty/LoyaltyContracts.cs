@@ -266,6 +266,45 @@ public sealed record WalletLoadView(
     [property: Id(10)] DateTimeOffset CreatedAt,
     [property: Id(11)] string IdempotencyKey);
 
+/// <summary>Refund part or all of a succeeded wallet load to the card (Stripe Refund); Amount null = the unrefunded remainder.</summary>
+[GenerateSerializer, Immutable, Alias("cf.WalletRefundRequest")]
+public sealed record WalletRefundRequest(
+    [property: Id(0)] string LoadId,
+    [property: Id(1)] decimal? Amount,
+    [property: Id(2)] string? Reason,
+    [property: Id(3)] string IdempotencyKey);
+
+/// <summary>
+/// A Stripe-side change to a wallet load reported by a signed webhook: a refund (re_…), a dispute opened or won
+/// (dp_…). <see cref="Cumulative"/>: <see cref="AmountCents"/> is the charge's total refunded so far (no refund
+/// ids in the event), so only the part not yet recorded is debited.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cf.StripeAdjustment")]
+public sealed record StripeAdjustment(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string StripeId,
+    [property: Id(2)] string LoadId,
+    [property: Id(3)] long AmountCents,
+    [property: Id(4)] bool Cumulative = false);
+
+/// <summary>One refund or dispute movement of a wallet load and the wallet balance right after it.</summary>
+[GenerateSerializer, Immutable, Alias("cf.WalletRefundView")]
+public sealed record WalletRefundView(
+    /// <summary>The Stripe object: re_… for a refund, dp_… for a dispute.</summary>
+    [property: Id(0)] string StripeId,
+    /// <summary>refund, dispute (debit) or dispute_won (credit back).</summary>
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string LoadId,
+    [property: Id(3)] string MemberId,
+    [property: Id(4)] decimal Amount,
+    [property: Id(5)] string? Reason,
+    /// <summary>api (refunded through this API) or webhook (reported by Stripe).</summary>
+    [property: Id(6)] string Source,
+    [property: Id(7)] string EntryId,
+    [property: Id(8)] decimal WalletBalance,
+    [property: Id(9)] DateTimeOffset CreatedAt,
+    [property: Id(10)] bool Replayed = false);
+
 // ---------------------------------------------------------------- gift cards
 
 [GenerateSerializer, Immutable, Alias("cf.GiftCardInput")]
@@ -354,6 +393,17 @@ public interface IWalletGrain : IGrainWithStringKey
 
     /// <summary>Credits a succeeded load exactly once (key <c>load:{loadId}</c>).</summary>
     Task<LedgerEntryView> CreditLoadAsync(string loadId, decimal amount);
+
+    /// <summary>
+    /// Refunds a succeeded load to the card through Stripe and debits the wallet once (replay by idempotency key
+    /// returns the first result). Refused with 409 before Stripe is called when it would overdraw a program
+    /// that does not allow negative balances after refunds.
+    /// </summary>
+    Task<WalletRefundView> RefundLoadAsync(WalletRefundRequest request);
+
+    /// <summary>Records a refund or dispute Stripe reported by webhook once per Stripe id (may go negative: the money has left).
+    /// Null when there is nothing (more) to record.</summary>
+    Task<WalletRefundView?> ApplyStripeAdjustmentAsync(StripeAdjustment adjustment);
 
     /// <summary>Referral bonus for the referrer (key <c>referral:{referralId}</c>).</summary>
     Task<LedgerEntryView> AwardReferralAsync(string referralId, long points);

@@ -72,7 +72,7 @@ public static class WebhookEventTypes
         "lead.created", "lead.qualified", "lead.converted", "customer.updated", "deal.stage_changed", "deal.won", "deal.lost",
         "campaign.completed",
         "loyalty.points_earned", "loyalty.reward_redeemed", "loyalty.tier_changed", "loyalty.checkin", "loyalty.referral_complete",
-        "wallet.funds_loaded", "wallet.transfer",
+        "wallet.funds_loaded", "wallet.transfer", "wallet.refunded", "wallet.disputed", "wallet.dispute_won",
         "inventory.low_stock", "inventory.out_of_stock", "transfer.requested", "transfer.completed", "transfer.rejected",
         "project.posted", "proposal.submitted", "proposal.accepted", "milestone.completed", "dispute.filed", "payment.released",
         "course.enrolled", "course.completed", "quiz.passed", "quiz.failed", "certificate.issued",

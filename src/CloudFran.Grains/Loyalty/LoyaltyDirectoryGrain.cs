@@ -142,7 +142,7 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
             "earn" => ["earn", "checkin", "referral_bonus"],
             "redeem" => ["redeem"],
             "transfer" => ["transfer_in", "transfer_out"],
-            "wallet" => ["wallet_load", "wallet_spend", "gift_redeem", "transfer_in", "transfer_out"],
+            "wallet" => ["wallet_load", "wallet_spend", "gift_redeem", "transfer_in", "transfer_out", "wallet_refund", "wallet_dispute", "wallet_dispute_won"],
             _ => [],
         };
         var filter = kinds.Length == 0 ? "" : " AND kind = ANY(@kinds)";

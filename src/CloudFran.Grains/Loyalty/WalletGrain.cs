@@ -24,7 +24,7 @@ internal sealed record WalletState(
 /// another wallet, so transfers in opposite directions cannot deadlock.
 /// </summary>
 [Reentrant]
-public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogger<WalletGrain> logger) : Grain, IWalletGrain
+public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogger<WalletGrain> logger, StripePayments stripe) : Grain, IWalletGrain
 {
     private static readonly (string Badge, Func<WalletState, bool> Earned)[] BadgeRules =
     [

@@ -5,6 +5,7 @@ using CloudFran.Abstractions.Loyalty;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Loyalty;
+using CloudFran.Grains.Storage;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,6 +29,8 @@ public sealed record SpendWalletRequest(decimal? Amount, string? Reference, stri
 public sealed record AutoReloadRequest(decimal? Threshold, decimal? ReloadAmount);
 
 public sealed record LoadWalletRequest(decimal? Amount, string? PaymentMethodId, AutoReloadRequest? AutoReload, bool? DisableAutoReload, string? IdempotencyKey);
+
+public sealed record RefundWalletLoadRequest(decimal? Amount, string? Reason, string? IdempotencyKey);
 
 public sealed record CreateTransferRequest(string? From, string? To, long? Points, decimal? Amount, string? Note, string? IdempotencyKey);
 
@@ -195,6 +198,21 @@ public static class LoyaltyApi
                 grains.GetLoyaltyDirectory(http.Caller().Scope).GetLoadAsync(Member(memberId), Ids.IsValid(loadId, "wld") ? loadId : throw CloudFranException.NotFound("Wallet load")))
             .WithName("GetWalletLoad").WithSummary("Status of one wallet load.");
 
+        group.MapPost("/members/{memberId}/wallet/loads/{loadId}/refund", async Task<Created<WalletRefundView>> (string memberId, string loadId,
+                RefundWalletLoadRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check().Text("reason", body.Reason, 200);
+                Money(check, "amount", body.Amount);
+                var key = Key(check, http, body.IdempotencyKey);
+                var id = Member(memberId);
+                if (!Ids.IsValid(loadId, "wld")) throw CloudFranException.NotFound("Wallet load");
+                check.ThrowIfInvalid();
+                var refund = await grains.GetWallet(http.Caller().Scope, id).RefundLoadAsync(new WalletRefundRequest(loadId, body.Amount, body.Reason, key));
+                return TypedResults.Created($"/v1/loyalty/members/{id}/wallet/loads/{loadId}", refund);
+            })
+            .RequireTenant(Role.Manager)
+            .WithName("RefundWalletLoad").WithSummary("Refund a succeeded load to the card (Stripe Refund) and debit the wallet once; amount defaults to the unrefunded remainder; 409 INSUFFICIENT_FUNDS before Stripe when it would overdraw and the program forbids negative balances after refunds; 502 STRIPE_UNAVAILABLE leaves the wallet untouched.");
+
         group.MapPost("/members/{memberId}/wallet/spend", async Task<Created<LedgerEntryView>> (string memberId, SpendWalletRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 var check = new Check().Text("reference", body.Reference, 200);
@@ -330,7 +348,7 @@ public static class LoyaltyApi
     public static RouteGroupBuilder MapStripeWebhookApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/stripe").WithTags("Stripe webhooks");
-        group.MapPost("/webhook", async (HttpContext http, IGrainFactory grains, StripePayments stripe) =>
+        group.MapPost("/webhook", async (HttpContext http, IGrainFactory grains, StripePayments stripe, PlatformDb db) =>
             {
                 using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
                 var json = await reader.ReadToEndAsync();
@@ -346,6 +364,13 @@ public static class LoyaltyApi
                 catch (Newtonsoft.Json.JsonException)
                 {
                     throw new CloudFranException(400, ErrorCodes.InvalidInput, "The event is not valid JSON.");
+                }
+                switch (stripeEvent.Data?.Object)
+                {
+                    case Charge charge when stripeEvent.Type == "charge.refunded":
+                        return await ApplyChargeRefundedAsync(charge, grains, db);
+                    case Dispute dispute when stripeEvent.Type is "charge.dispute.created" or "charge.dispute.closed":
+                        return await ApplyDisputeAsync(stripeEvent.Type, dispute, grains, db);
                 }
                 if (stripeEvent.Data?.Object is not PaymentIntent intent
                     || stripeEvent.Type is not ("payment_intent.succeeded" or "payment_intent.payment_failed" or "payment_intent.canceled"))
@@ -369,9 +394,57 @@ public static class LoyaltyApi
                 var load = await grains.GetWalletLoad(scope, loadId).ApplyPaymentEventAsync(intent.Id, status, intent.Amount, intent.LastPaymentError?.Code);
                 return Results.Ok(new { received = true, handled = true, loadStatus = load.Status });
             })
-            .WithName("StripeWebhook").WithSummary("Stripe events (signed): payment_intent.succeeded credits the wallet load once; a bad signature → 400.")
+            .WithName("StripeWebhook").WithSummary("Stripe events (signed): payment_intent.succeeded credits the wallet load once; charge.refunded and charge.dispute.created debit it once per refund/dispute id, charge.dispute.closed (won) credits back; a bad signature → 400; other events are acknowledged and ignored.")
             .DisableAntiforgery();
         return group;
+    }
+
+    private static IResult Ignored() => Results.Ok(new { received = true, handled = false });
+
+    /// <summary>charge.refunded: each refund of the charge (by re_… id) not yet recorded debits the wallet; when the
+    /// event carries no refund list, the charge's amount_refunded not yet recorded is debited instead.</summary>
+    private static async Task<IResult> ApplyChargeRefundedAsync(Charge charge, IGrainFactory grains, PlatformDb db)
+    {
+        if (charge.PaymentIntentId is not { Length: > 0 } pi || await WalletRefunds.FindLoadByIntentAsync(db, pi) is not { } load)
+        {
+            return Ignored();
+        }
+        var wallet = grains.GetWallet(load.Scope, load.MemberId);
+        var recorded = 0;
+        var refunds = charge.Refunds?.Data?.Where(r => r.Status is "succeeded" or "pending" && r.Amount > 0).ToList() ?? [];
+        if (refunds.Count > 0)
+        {
+            foreach (var refund in refunds)
+            {
+                if (await wallet.ApplyStripeAdjustmentAsync(new StripeAdjustment("refund", refund.Id, load.LoadId, refund.Amount)) is { Replayed: false })
+                {
+                    recorded++;
+                }
+            }
+        }
+        else if (charge.AmountRefunded > 0)
+        {
+            var id = $"{charge.Id}:{charge.AmountRefunded.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            if (await wallet.ApplyStripeAdjustmentAsync(new StripeAdjustment("refund", id, load.LoadId, charge.AmountRefunded, Cumulative: true)) is { Replayed: false })
+            {
+                recorded++;
+            }
+        }
+        return Results.Ok(new { received = true, handled = true, loadId = load.LoadId, refunds = recorded });
+    }
+
+    /// <summary>charge.dispute.created debits the disputed amount once per dispute; charge.dispute.closed with status won credits it back once.</summary>
+    private static async Task<IResult> ApplyDisputeAsync(string type, Dispute dispute, IGrainFactory grains, PlatformDb db)
+    {
+        if (dispute.PaymentIntentId is not { Length: > 0 } pi || await WalletRefunds.FindLoadByIntentAsync(db, pi) is not { } load
+            || (type == "charge.dispute.closed" && dispute.Status != "won") || dispute.Amount <= 0)
+        {
+            return Ignored();
+        }
+        var kind = type == "charge.dispute.created" ? "dispute" : "dispute_won";
+        var movement = await grains.GetWallet(load.Scope, load.MemberId).ApplyStripeAdjustmentAsync(
+            new StripeAdjustment(kind, dispute.Id, load.LoadId, dispute.Amount));
+        return Results.Ok(new { received = true, handled = true, loadId = load.LoadId, recorded = movement is { Replayed: false } });
     }
 
     private static string Member(string memberId) =>
