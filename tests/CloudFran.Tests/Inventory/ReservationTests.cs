@@ -106,7 +106,7 @@ public sealed class ReservationTests(FakeClockPlatformFactory factory) : IClassF
         await (await client.PostAsync($"/v1/inventory/reservations/{Id(second)}/release", null)).ErrorAsync(HttpStatusCode.Conflict, "INVALID_TRANSITION");
 
         var ledger = await (await client.GetAsync($"/v1/inventory/items/{s.ItemId}/ledger")).JsonAsync(HttpStatusCode.OK);
-        var sales = ledger.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("reason").GetString() == "sale").ToList();
+        var sales = ledger.GetProperty("data").EnumerateArray().Where(e => e.GetProperty("reason").GetString() == "sale").ToList();
         var sale = Assert.Single(sales);
         Assert.Equal(entryId, sale.GetProperty("entryId").GetInt64());
         Assert.Equal(-2m, sale.GetProperty("appliedDelta").GetDecimal());
@@ -120,7 +120,7 @@ public sealed class ReservationTests(FakeClockPlatformFactory factory) : IClassF
         var all = await (await client.GetAsync($"/v1/inventory/items/{s.ItemId}/reservations")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(2, all.GetProperty("total").GetInt64());
         var onlyFulfilled = await (await client.GetAsync($"/v1/inventory/items/{s.ItemId}/reservations?status=fulfilled")).JsonAsync(HttpStatusCode.OK);
-        Assert.Equal(Id(second), Id(Assert.Single(onlyFulfilled.GetProperty("items").EnumerateArray())));
+        Assert.Equal(Id(second), Id(Assert.Single(onlyFulfilled.GetProperty("data").EnumerateArray())));
         var held = await (await client.GetAsync($"/v1/inventory/items/{s.ItemId}/reservations?status=held")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(0, held.GetProperty("total").GetInt64());
     }
@@ -132,7 +132,7 @@ public sealed class ReservationTests(FakeClockPlatformFactory factory) : IClassF
         using var client = s.Tenant.Live();
         await (await ReserveAsync(client, s.ItemId, s.StoreA, 4, "a")).JsonAsync(HttpStatusCode.Created);
         var refused = await (await ReserveAsync(client, s.ItemId, s.StoreA, 2, "b")).ErrorAsync(HttpStatusCode.Conflict, "INSUFFICIENT_STOCK");
-        Assert.Contains("1 available", refused.GetProperty("error").GetProperty("message").GetString());
+        Assert.Contains("1 available", refused.GetProperty("message").GetString());
         await (await ReserveAsync(client, s.ItemId, s.StoreA, 1, "c")).JsonAsync(HttpStatusCode.Created);
         // A location with no stock at all has nothing available.
         await (await ReserveAsync(client, s.ItemId, s.StoreB, 1, "d")).ErrorAsync(HttpStatusCode.Conflict, "INSUFFICIENT_STOCK");
