@@ -319,3 +319,54 @@ public sealed class ReservationTests(FakeClockPlatformFactory factory) : IClassF
         Assert.Equal((5m, 0m, 5m, "active"), await StockAsync(client, s.ItemId, s.StoreA));
     }
 }
+
+/// <summary>
+/// Acknowledged reservation changes survive the process: a hold and its fulfilment are answered, the host is stopped,
+/// a new one starts on the same database, and the same calls again replay instead of moving stock twice.
+/// </summary>
+public sealed class ReservationRestartTests
+{
+    [Fact]
+    public async Task Holds_and_fulfilments_are_persisted_before_the_answer_and_replay_after_a_restart()
+    {
+        string connectionString, tenantId, key, store, itemId, reservationId;
+        long entryId;
+        await using (var first = new PlatformFactory())
+        {
+            connectionString = first.ConnectionString;
+            var tenant = await first.CreateTenantAsync();
+            (tenantId, key) = (tenant.TenantId, tenant.LiveKey);
+            using var client = tenant.Live();
+            store = (await (await client.PostJsonAsync("/v1/locations", new
+            {
+                name = "Depot", address = new { street = "3 Yard Ln", city = "Boise", country = "US" }, timezone = "America/Denver",
+            })).JsonAsync(HttpStatusCode.Created)).GetProperty("locationId").GetString()!;
+            itemId = (await (await client.PostJsonAsync("/v1/inventory/items", new { sku = "RST-1", name = "Chair" })).JsonAsync(HttpStatusCode.Created))
+                .GetProperty("itemId").GetString()!;
+            await (await client.PostJsonAsync($"/v1/inventory/items/{itemId}/adjustments", new { locationId = store, delta = 5, reason = "receive", idempotencyKey = "in" }))
+                .JsonAsync(HttpStatusCode.Created);
+            var held = await (await client.PostJsonAsync($"/v1/inventory/items/{itemId}/reservations", new { locationId = store, quantity = 3m, idempotencyKey = "o-1" }))
+                .JsonAsync(HttpStatusCode.Created);
+            reservationId = held.GetProperty("reservationId").GetString()!;
+            entryId = (await (await client.PostAsync($"/v1/inventory/reservations/{reservationId}/fulfill", null)).JsonAsync(HttpStatusCode.OK))
+                .GetProperty("ledgerEntryId").GetInt64();
+        }
+
+        await using var second = PlatformFactory.OnDatabase(connectionString);
+        using var again = second.ClientFor(key, tenantId);
+        var replay = await (await again.PostJsonAsync($"/v1/inventory/items/{itemId}/reservations", new { locationId = store, quantity = 3m, idempotencyKey = "o-1" }))
+            .JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(reservationId, replay.GetProperty("reservationId").GetString());
+        Assert.Equal("fulfilled", replay.GetProperty("status").GetString());
+        Assert.Equal(entryId, (await (await again.PostAsync($"/v1/inventory/reservations/{reservationId}/fulfill", null)).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("ledgerEntryId").GetInt64());
+        var item = await (await again.GetAsync($"/v1/inventory/items/{itemId}")).JsonAsync(HttpStatusCode.OK);
+        var stock = item.GetProperty("locations").EnumerateArray().Single();
+        Assert.Equal(2m, stock.GetProperty("onHand").GetDecimal());
+        Assert.Equal(0m, stock.GetProperty("reserved").GetDecimal());
+        var ledger = await (await again.GetAsync($"/v1/inventory/items/{itemId}/ledger")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, ledger.GetProperty("total").GetInt64()); // the receive and one sale
+        await (await again.PostJsonAsync($"/v1/inventory/items/{itemId}/reservations", new { locationId = store, quantity = 3m, idempotencyKey = "o-2" }))
+            .ErrorAsync(HttpStatusCode.Conflict, "INSUFFICIENT_STOCK");
+    }
+}
