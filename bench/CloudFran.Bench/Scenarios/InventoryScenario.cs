@@ -6,7 +6,8 @@ namespace CloudFran.Bench.Scenarios;
 
 /// <summary>
 /// Issue #8: adjustments per second on one hot item from 50 concurrent clients (each its own idempotency key; the
-/// final on-hand must equal the number of acknowledged sales), CSV import rows per second (100,000 rows; quick:
+/// final on-hand must equal the number of acknowledged sales), reservation holds on one hot item (reserved must equal
+/// the acknowledged holds), CSV import rows per second (100,000 rows; quick:
 /// 10,000) and item search p50/p99 over the imported catalogue.
 /// </summary>
 public sealed class InventoryScenario : IScenario
@@ -42,6 +43,29 @@ public sealed class InventoryScenario : IScenario
         Console.WriteLine($"   hot item: {acknowledged} sales acknowledged (warm-up included), on hand {onHand}");
         context.Report("inventory adjustments, 1 hot item × 50 clients", adjustments, "—", null, "on hand = −acknowledged",
             _ => onHand == -acknowledged);
+
+        // 1b. Reservations on one hot item, 50 clients: each a hold with its own key; reserved must equal the acknowledged holds.
+        var held = await BenchContext.ReadJsonAsync(await client.PostAsync("/v1/inventory/items", BenchContext.Json(new { sku = "HOT-HOLD", name = "Hot hold" })));
+        var heldId = held.GetProperty("itemId").GetString();
+        await BenchContext.ReadJsonAsync(await client.PostAsync($"/v1/inventory/items/{heldId}/adjustments", BenchContext.Json(new
+        {
+            locationId, delta = 1_000_000, reason = "receive", idempotencyKey = "bench-stock",
+        })));
+        long holds = 0;
+        var reservations = await context.MeasureAsync(async (worker, i) =>
+        {
+            using var r = await client.PostAsync($"/v1/inventory/items/{heldId}/reservations", BenchContext.Json(new
+            {
+                locationId, quantity = 1, idempotencyKey = $"h{worker}-{i}-{Guid.NewGuid():N}",
+            }));
+            if (r.StatusCode == System.Net.HttpStatusCode.Created) Interlocked.Increment(ref holds);
+            return r.IsSuccessStatusCode;
+        }, concurrency: 50);
+        var heldAfter = await BenchContext.ReadJsonAsync(await client.GetAsync($"/v1/inventory/items/{heldId}"));
+        var reserved = heldAfter.GetProperty("locations")[0].GetProperty("reserved").GetDecimal();
+        Console.WriteLine($"   hot hold: {holds} holds acknowledged (warm-up included), reserved {reserved}");
+        context.Report("inventory holds, 1 hot item × 50 clients", reservations, "—", null, "reserved = acknowledged holds",
+            _ => reserved == holds);
 
         // 2. CSV import.
         var rows = context.Quick ? 10_000 : 100_000;

@@ -21,6 +21,14 @@ public static class InventoryValues
 
     /// <summary>Idempotency keys starting with this prefix belong to transfers and cannot be sent by API callers.</summary>
     public const string TransferKeyPrefix = "tr:";
+
+    /// <summary>Ledger keys starting with this prefix belong to reservation fulfilments and cannot be sent by API callers.</summary>
+    public const string ReservationKeyPrefix = "rs:";
+
+    public static readonly string[] ReservationStatuses = ["held", "released", "fulfilled"];
+
+    /// <summary>Longest hold a reservation may ask for: one week.</summary>
+    public const int MaxReservationMinutes = 10_080;
 }
 
 /// <summary>Create (sku and name required) or patch (null = unchanged) input for an item.</summary>
@@ -106,7 +114,9 @@ public sealed record LedgerEntryView(
     [property: Id(12)] string? Actor,
     [property: Id(13)] string? Note,
     [property: Id(14)] string? TransferId,
-    [property: Id(15)] string IdempotencyKey);
+    [property: Id(15)] string IdempotencyKey,
+    /// <summary>The reservation a fulfilment's sale entry belongs to.</summary>
+    [property: Id(16)] string? ReservationId = null);
 
 [GenerateSerializer, Immutable, Alias("cf.inv.AdjustmentResult")]
 public sealed record AdjustmentResult(
@@ -315,6 +325,42 @@ public sealed record ImportChange(
     [property: Id(2)] ImportRow Row,
     [property: Id(3)] string? Actor);
 
+/// <summary>A hold of stock at one location; ReservationId is chosen by the caller (res_…) and kept only when the key is new.</summary>
+[GenerateSerializer, Immutable, Alias("cf.inv.ReservationRequest")]
+public sealed record ReservationRequest(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] decimal Quantity,
+    [property: Id(3)] string? Reference,
+    [property: Id(4)] int? ExpiresInMinutes,
+    [property: Id(5)] string IdempotencyKey,
+    [property: Id(6)] string? Actor);
+
+[GenerateSerializer, Immutable, Alias("cf.inv.ReservationView")]
+public sealed record ReservationView(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] string ItemId,
+    [property: Id(2)] string LocationId,
+    [property: Id(3)] decimal Quantity,
+    [property: Id(4)] string? Reference,
+    /// <summary>held, released or fulfilled.</summary>
+    [property: Id(5)] string Status,
+    [property: Id(6)] DateTimeOffset? ExpiresAt,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    /// <summary>manual (the release route) or expired (the expiry sweep); null unless released.</summary>
+    [property: Id(8)] string? ReleaseReason,
+    [property: Id(9)] DateTimeOffset? ReleasedAt,
+    [property: Id(10)] DateTimeOffset? FulfilledAt,
+    /// <summary>The sale entry of the stock ledger written by the fulfilment.</summary>
+    [property: Id(11)] long? LedgerEntryId,
+    [property: Id(12)] DateTimeOffset UpdatedAt);
+
+[GenerateSerializer, Immutable, Alias("cf.inv.ReservationResult")]
+public sealed record ReservationResult(
+    [property: Id(0)] ReservationView Reservation,
+    /// <summary>True when the idempotency key was seen before: the original reservation, nothing held again.</summary>
+    [property: Id(1)] bool Replayed);
+
 /// <summary>
 /// One inventory item and the only writer of its stock at every location. Key: <c>tn_…/live|test/itm_…</c>.
 /// Each stock change inserts a ledger row (unique idempotency key per item) and updates the stock row in one
@@ -339,6 +385,29 @@ public interface IInventoryItemGrain : IGrainWithStringKey
     Task ReturnShipmentAsync(string shipKey, TransferMove undo);
 
     Task ApplyImportAsync(ImportChange change);
+
+    /// <summary>Holds stock (reserved up) when available = on hand − reserved allows it; a replayed key answers the original.</summary>
+    Task<ReservationResult> ReserveAsync(ReservationRequest request);
+
+    /// <summary>held → released (reserved down). Releasing a released reservation answers it unchanged.</summary>
+    Task<ReservationView> ReleaseReservationAsync(string reservationId, string? actor);
+
+    /// <summary>held → fulfilled: reserved and on hand down with one sale entry. Fulfilling twice answers it unchanged.</summary>
+    Task<ReservationView> FulfillReservationAsync(string reservationId, string? actor);
+
+    /// <summary>Releases the reservation if it is still held and its expiry has passed; true when it did.</summary>
+    Task<bool> ExpireReservationAsync(string reservationId);
+}
+
+/// <summary>
+/// Routes calls by reservation id to the item grain that owns the reservation's stock (it never writes itself).
+/// Key: <c>tn_…/live|test/res_…</c>.
+/// </summary>
+public interface IInventoryReservationGrain : IGrainWithStringKey
+{
+    Task<ReservationView> GetAsync();
+    Task<ReservationView> ReleaseAsync(string? actor);
+    Task<ReservationView> FulfillAsync(string? actor);
 }
 
 /// <summary>A transfer between two locations. Key: <c>tn_…/live|test/trf_…</c>.</summary>
@@ -370,6 +439,9 @@ public interface IInventoryDirectoryGrain : IGrainWithStringKey
 
     /// <summary>Items after <paramref name="afterItemId"/> in id order (keyset paging for streamed exports).</summary>
     Task<IReadOnlyList<ItemView>> ExportPageAsync(string? locationId, string? afterItemId, int limit);
+
+    /// <summary>An item's reservations, newest first, optionally by status.</summary>
+    Task<PagedList<ReservationView>> ListReservationsAsync(string itemId, string? status, int page, int pageSize);
 }
 
 public static class InventoryGrainFactoryExtensions
@@ -379,6 +451,9 @@ public static class InventoryGrainFactoryExtensions
 
     public static IInventoryTransferGrain GetInventoryTransfer(this IGrainFactory factory, TenantScope scope, string transferId) =>
         factory.GetGrain<IInventoryTransferGrain>($"{scope}/{transferId}");
+
+    public static IInventoryReservationGrain GetInventoryReservation(this IGrainFactory factory, TenantScope scope, string reservationId) =>
+        factory.GetGrain<IInventoryReservationGrain>($"{scope}/{reservationId}");
 
     public static IInventoryDirectoryGrain GetInventoryDirectory(this IGrainFactory factory, TenantScope scope) =>
         factory.GetGrain<IInventoryDirectoryGrain>($"{scope}/inventory");

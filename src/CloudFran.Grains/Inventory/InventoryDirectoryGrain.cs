@@ -82,12 +82,19 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
             """,
             r =>
             {
-                total = r.GetInt64(17);
+                total = r.GetInt64(18);
                 return InventoryRows.ReadLedger(r).Entry;
             },
             ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("loc", q.LocationId), ("limit", q.PageSize),
             ("offset", (q.Page - 1) * q.PageSize));
         return new PagedList<LedgerEntryView>(rows, q.Page, q.PageSize, total);
+    }
+
+    public async Task<PagedList<ReservationView>> ListReservationsAsync(string itemId, string? status, int page, int pageSize)
+    {
+        var scope = Scope;
+        await RequireItemAsync(scope, itemId);
+        return await ReservationRows.ListAsync(db, scope, itemId, status, page, pageSize);
     }
 
     public async Task<PagedList<TransferView>> ListTransfersAsync(string? status, int page, int pageSize)

@@ -100,6 +100,10 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         {
             throw CloudFranException.Conflict("The item has stock in transit; complete its transfers first.");
         }
+        if (_stock.Values.Any(s => s.Reserved != 0))
+        {
+            throw CloudFranException.Conflict("The item has reserved stock; release or fulfil its reservations first.");
+        }
         await Guarded(async () =>
         {
             await using var conn = await db.Source.OpenConnectionAsync();
@@ -266,6 +270,165 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         }
     }
 
+    // ---- reservations: holds on available stock, released or fulfilled exactly once ----
+
+    public async Task<ReservationResult> ReserveAsync(ReservationRequest request)
+    {
+        Require();
+        var fingerprint = Fingerprint("reserve", request.LocationId, request.Quantity, $"{request.Reference}|{request.ExpiresInMinutes}", null);
+        if (await ReservationRows.ByKeyAsync(db, _scope, _itemId, request.IdempotencyKey) is { } earlier)
+        {
+            return ReplayReservation(earlier, fingerprint);
+        }
+        var before = await StockAtAsync(request.LocationId);
+        var available = Thresholds.Available(before);
+        if (request.Quantity > available && !await NegativeStockAllowedAsync())
+        {
+            throw new CloudFranException(409, InventoryErrors.InsufficientStock,
+                $"Only {available} available at {request.LocationId} ({before.OnHand} on hand, {before.Reserved} reserved).",
+                [new FieldError("quantity", $"available {available}, requested {request.Quantity}")]);
+        }
+        var now = clock.GetUtcNow();
+        var view = new ReservationView(request.ReservationId, _itemId, request.LocationId, request.Quantity, request.Reference, "held",
+            request.ExpiresInMinutes is { } minutes ? now.AddMinutes(minutes) : null, now, null, null, null, null, now);
+        var inserted = await CommitStockAsync(before, before with { Reserved = before.Reserved + request.Quantity }, $"{request.ReservationId}:hold",
+            (conn, tx) => ReservationRows.InsertAsync(conn, tx, _scope, view, request.IdempotencyKey, fingerprint, request.Actor));
+        if (!inserted)
+        {
+            // Another activation took the key first (split brain): answer its reservation.
+            return ReplayReservation(await ReservationRows.ByKeyAsync(db, _scope, _itemId, request.IdempotencyKey)
+                ?? throw new InvalidOperationException("Reservation key conflict without a row."), fingerprint);
+        }
+        return new ReservationResult(view, false);
+    }
+
+    public async Task<ReservationView> ReleaseReservationAsync(string reservationId, string? actor)
+    {
+        Require();
+        var found = await RequireReservationAsync(reservationId);
+        return found.Status switch
+        {
+            "released" => found,
+            "held" => await ReleaseHeldAsync(found, "manual") ?? await RetryAsync(reservationId, "released"),
+            _ => throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+                $"The reservation is {found.Status}; only a held reservation can be released."),
+        };
+    }
+
+    public async Task<bool> ExpireReservationAsync(string reservationId)
+    {
+        if (_item is null)
+        {
+            return false;
+        }
+        var found = (await ReservationRows.GetAsync(db, _scope, reservationId))?.View;
+        if (found is null || found.ItemId != _itemId || found.Status != "held" || found.ExpiresAt is not { } expires || expires > clock.GetUtcNow())
+        {
+            return false;
+        }
+        return await ReleaseHeldAsync(found, "expired") is not null;
+    }
+
+    public async Task<ReservationView> FulfillReservationAsync(string reservationId, string? actor)
+    {
+        Require();
+        var found = await RequireReservationAsync(reservationId);
+        if (found.Status == "fulfilled")
+        {
+            return found;
+        }
+        if (found.Status != "held")
+        {
+            throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+                $"The reservation is {found.Status}; only a held reservation can be fulfilled.");
+        }
+        var before = await StockAtAsync(found.LocationId);
+        var onHand = before.OnHand - found.Quantity;
+        await RefuseNegativeAsync(before.OnHand, onHand, found.LocationId);
+        var now = clock.GetUtcNow();
+        ReservationView? done = null;
+        var next = before with { OnHand = onHand, Reserved = Math.Max(0, before.Reserved - found.Quantity) };
+        await CommitStockAsync(before, next, $"{reservationId}:fulfill", async (conn, tx) =>
+        {
+            var key = $"{InventoryValues.ReservationKeyPrefix}{reservationId}:fulfill";
+            var entry = await InventoryRows.InsertLedgerAsync(conn, tx, _scope, _itemId, found.LocationId, key,
+                Fingerprint("fulfill", found.LocationId, found.Quantity, reservationId, null), "adjustment", "sale", -found.Quantity, -found.Quantity,
+                onHand, true, null, now, now, actor, found.Reference is null ? $"Reservation {reservationId}" : $"Reservation {reservationId} ({found.Reference})",
+                null, reservationId);
+            if (entry is null)
+            {
+                return false;
+            }
+            done = await ReservationRows.FinishAsync(conn, tx, _scope, reservationId, "fulfilled", null, entry.EntryId, now);
+            return done is not null;
+        });
+        return done ?? await RetryAsync(reservationId, "fulfilled");
+    }
+
+    /// <summary>held → released with reserved down; null when the row was no longer held (nothing applied).</summary>
+    private async Task<ReservationView?> ReleaseHeldAsync(ReservationView held, string reason)
+    {
+        var before = await StockAtAsync(held.LocationId);
+        ReservationView? done = null;
+        await CommitStockAsync(before, before with { Reserved = Math.Max(0, before.Reserved - held.Quantity) }, $"{held.ReservationId}:release",
+            async (conn, tx) =>
+            {
+                done = await ReservationRows.FinishAsync(conn, tx, _scope, held.ReservationId, "released", reason, null, clock.GetUtcNow());
+                return done is not null;
+            });
+        return done;
+    }
+
+    /// <summary>After a write found the reservation already moved on: answer it when it reached the wanted state, else 409.</summary>
+    private async Task<ReservationView> RetryAsync(string reservationId, string wanted)
+    {
+        var now = await RequireReservationAsync(reservationId);
+        return now.Status == wanted ? now : throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+            $"The reservation is {now.Status}; only a held reservation can be {wanted}.");
+    }
+
+    private async Task<ReservationView> RequireReservationAsync(string reservationId)
+    {
+        var found = (await ReservationRows.GetAsync(db, _scope, reservationId))?.View;
+        return found is not null && found.ItemId == _itemId ? found : throw CloudFranException.NotFound("Reservation");
+    }
+
+    private static ReservationResult ReplayReservation(ReservationRecord earlier, string fingerprint) =>
+        earlier.Fingerprint == fingerprint
+            ? new ReservationResult(earlier.View, true)
+            : throw new CloudFranException(409, InventoryErrors.IdempotencyKeyReused, "This idempotency key was already used for a different reservation.");
+
+    /// <summary>
+    /// Runs <paramref name="write"/> and the stock row change (with any threshold event) in one transaction, then
+    /// updates memory. When <paramref name="write"/> answers false nothing is written and false is returned.
+    /// </summary>
+    private async Task<bool> CommitStockAsync(Stock before, Stock next, string cause, Func<NpgsqlConnection, NpgsqlTransaction, Task<bool>> write)
+    {
+        Stock written;
+        try
+        {
+            await using var conn = await db.Source.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            if (!await write(conn, tx))
+            {
+                await tx.RollbackAsync();
+                return false;
+            }
+            next = next with { UpdatedAt = clock.GetUtcNow() };
+            next = next with { Alert = Thresholds.Alert(next) };
+            next = await RaiseThresholdAsync(conn, tx, before, next, cause);
+            written = await InventoryRows.WriteStockAsync(conn, tx, _scope, _itemId, next, before);
+            await tx.CommitAsync();
+        }
+        catch (Exception e) when (e is not CloudFranException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+        _stock[written.LocationId] = written;
+        return true;
+    }
+
     // ---- the one write path for stock ----
 
     private sealed record Change(string Key, string Fingerprint, string Kind, string Reason, string LocationId, decimal Quantity,
@@ -363,6 +526,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
             await EventOutbox.AppendAsync(conn, tx, _scope, type, new
             {
                 itemId = _itemId, sku = item.Sku, name = item.Name, locationId = next.LocationId, onHand = next.OnHand,
+                reserved = next.Reserved, available = Thresholds.Available(next),
                 min = next.Min, reorderPoint = next.ReorderPoint, threshold = Thresholds.LowThreshold(next), status = Thresholds.Status(next.Alert),
             }, $"{type}:{_itemId}:{next.LocationId}:{cause}");
         }
@@ -375,16 +539,18 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         {
             return;
         }
-        var allowed = await db.ScalarAsync<bool?>(
-            "SELECT allow_negative_stock FROM inventory_settings WHERE tenant_id = @t AND env = @e",
-            ("t", _scope.TenantId), ("e", _scope.EnvName)) ?? false;
-        if (!allowed)
+        if (!await NegativeStockAllowedAsync())
         {
             throw new CloudFranException(409, InventoryErrors.InsufficientStock,
                 $"Only {before} on hand at {locationId}; negative stock is not allowed for this tenant.",
                 [new FieldError("locationId", $"on hand {before}, change would leave {after}")]);
         }
     }
+
+    private async Task<bool> NegativeStockAllowedAsync() =>
+        await db.ScalarAsync<bool?>(
+            "SELECT allow_negative_stock FROM inventory_settings WHERE tenant_id = @t AND env = @e",
+            ("t", _scope.TenantId), ("e", _scope.EnvName)) ?? false;
 
     private async Task<Stock> StockAtAsync(string locationId)
     {

@@ -44,15 +44,18 @@ public sealed record Stock(string LocationId, decimal OnHand, decimal Reserved, 
 }
 
 /// <summary>
-/// Stock status: out when on hand ≤ 0; low when on hand ≤ the reorder point (or min when no reorder point is set);
-/// otherwise ok. Events fire when the state worsens (ok→low, ok/low→out) and re-arm when it improves.
+/// Stock status, on the available quantity (on hand − reserved): out when available ≤ 0; low when available ≤ the
+/// reorder point (or min when no reorder point is set); otherwise ok. A hold therefore counts as stock gone; its
+/// fulfilment changes nothing more and its release re-arms. Events fire when the state worsens (ok→low, ok/low→out) and re-arm when it improves.
 /// </summary>
 public static class Thresholds
 {
     public static decimal? LowThreshold(Stock s) => s.ReorderPoint ?? s.Min;
 
     public static string Alert(Stock s) =>
-        s.OnHand <= 0 ? "out" : LowThreshold(s) is { } low && s.OnHand <= low ? "low" : "ok";
+        Available(s) <= 0 ? "out" : LowThreshold(s) is { } low && Available(s) <= low ? "low" : "ok";
+
+    public static decimal Available(Stock s) => s.OnHand - s.Reserved;
 
     public static string Status(string alert) => alert switch
     {
@@ -72,7 +75,7 @@ public static class InventoryRows
         "s.location_id, s.on_hand, s.reserved, s.in_transit, s.min_qty, s.reorder_point, s.max_qty, s.reorder_multiple, s.alert_state, s.last_count_at, s.version, s.updated_at";
 
     public const string LedgerColumns =
-        "entry_id, item_id, location_id, kind, reason, quantity, applied_delta, on_hand_after, applied, explanation, client_ts, recorded_at, actor, note, transfer_id, idempotency_key, fingerprint";
+        "entry_id, item_id, location_id, kind, reason, quantity, applied_delta, on_hand_after, applied, explanation, client_ts, recorded_at, actor, note, transfer_id, idempotency_key, fingerprint, reservation_id";
 
     public static ItemRecord ReadItem(NpgsqlDataReader r, int o = 0) => new(
         r.GetString(o), r.GetString(o + 1), r.GetString(o + 2), r.GetFieldValue<string[]>(o + 3),
@@ -92,7 +95,7 @@ public static class InventoryRows
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetDecimal(5), r.GetDecimal(6), r.GetDecimal(7),
         r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetString(9), new DateTimeOffset(r.GetDateTime(10), TimeSpan.Zero),
         new DateTimeOffset(r.GetDateTime(11), TimeSpan.Zero), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13),
-        r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15)), r.GetString(16));
+        r.IsDBNull(14) ? null : r.GetString(14), r.GetString(15), r.IsDBNull(17) ? null : r.GetString(17)), r.GetString(16));
 
     public static Task<ItemRecord?> LoadItemAsync(PlatformDb db, TenantScope scope, string itemId) =>
         db.QuerySingleAsync($"SELECT {ItemColumns} FROM inventory_items i WHERE i.tenant_id = @t AND i.env = @e AND i.item_id = @id AND i.deleted_at IS NULL",
@@ -243,13 +246,14 @@ public static class InventoryRows
     /// <summary>Inserts the ledger row; null when the idempotency key is already used for this item.</summary>
     public static async Task<LedgerEntryView?> InsertLedgerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string itemId,
         string locationId, string key, string fingerprint, string kind, string reason, decimal quantity, decimal applied, decimal onHandAfter,
-        bool wasApplied, string? explanation, DateTimeOffset clientTs, DateTimeOffset now, string? actor, string? note, string? transferId)
+        bool wasApplied, string? explanation, DateTimeOffset clientTs, DateTimeOffset now, string? actor, string? note, string? transferId,
+        string? reservationId = null)
     {
         await using var cmd = new NpgsqlCommand(
             $"""
             INSERT INTO inventory_ledger (tenant_id, env, item_id, location_id, idempotency_key, fingerprint, kind, reason, quantity, applied_delta,
-                                          on_hand_after, applied, explanation, client_ts, recorded_at, actor, note, transfer_id)
-            VALUES (@t, @e, @id, @loc, @key, @fp, @kind, @reason, @qty, @applied, @after, @was, @why, @ts, @now, @actor, @note, @tr)
+                                          on_hand_after, applied, explanation, client_ts, recorded_at, actor, note, transfer_id, reservation_id)
+            VALUES (@t, @e, @id, @loc, @key, @fp, @kind, @reason, @qty, @applied, @after, @was, @why, @ts, @now, @actor, @note, @tr, @res)
             ON CONFLICT (tenant_id, env, item_id, idempotency_key) DO NOTHING
             RETURNING {LedgerColumns}
             """, conn, tx);
@@ -271,6 +275,7 @@ public static class InventoryRows
         cmd.Parameters.AddWithValue("actor", (object?)actor ?? DBNull.Value);
         cmd.Parameters.AddWithValue("note", (object?)note ?? DBNull.Value);
         cmd.Parameters.AddWithValue("tr", (object?)transferId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("res", (object?)reservationId ?? DBNull.Value);
         await using var reader = await cmd.ExecuteReaderAsync();
         return await reader.ReadAsync() ? ReadLedger(reader).Entry : null;
     }

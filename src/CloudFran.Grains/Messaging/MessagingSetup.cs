@@ -41,6 +41,7 @@ public static class MessagingSetup
         services.AddHostedService<Calendar.AppointmentReminderWorker>();
         services.AddSingleton<Calendar.HoldSweepSignal>();
         services.AddHostedService<Calendar.HoldExpirySweeper>();
+        Inventory.InventorySetup.AddInventoryReservationSweeper(services);
         return services;
     }
 }

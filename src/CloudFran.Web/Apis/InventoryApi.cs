@@ -19,6 +19,8 @@ public sealed record LevelsRequest(decimal? Min, decimal? ReorderPoint, decimal?
 public sealed record AdjustRequest(string? LocationId, decimal? Delta, decimal? PhysicalCount, string? Reason, DateTimeOffset? ClientTimestamp,
     string? IdempotencyKey, string? Note);
 
+public sealed record ReserveStockRequest(string? LocationId, decimal? Quantity, string? Reference, int? ExpiresInMinutes, string? IdempotencyKey);
+
 public sealed record InventoryTransferRequest(string? FromLocationId, string? ToLocationId, IReadOnlyList<TransferLineInput>? Lines, string? Note);
 
 public sealed record RejectTransferRequest(string? Reason);
@@ -138,6 +140,10 @@ public static class InventoryApi
                 {
                     check.Invalid("idempotencyKey", "Keys starting with 'tr:' are reserved for transfers.");
                 }
+                if (key is not null && key.StartsWith(InventoryValues.ReservationKeyPrefix, StringComparison.Ordinal))
+                {
+                    check.Invalid("idempotencyKey", "Keys starting with 'rs:' are reserved for reservation fulfilments.");
+                }
                 check.ThrowIfInvalid();
                 var caller = http.Caller();
                 var result = await Item(grains, http, itemId).AdjustAsync(new AdjustmentRequest(body.LocationId!, body.Delta, body.PhysicalCount,
@@ -162,6 +168,58 @@ public static class InventoryApi
                 return grains.GetInventoryDirectory(http.Caller().Scope).GetLedgerAsync(RequireItem(itemId), new LedgerQuery(locationId, page, pageSize));
             })
             .WithName("GetInventoryLedger").WithSummary("The item's stock history (who, when, why), newest client timestamp first.");
+
+        group.MapPost("/items/{itemId}/reservations", async Task<Results<Created<ReservationView>, Ok<ReservationView>>> (string itemId,
+                ReserveStockRequest body, HttpContext http, IGrainFactory grains) =>
+            {
+                var key = body.IdempotencyKey ?? (http.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } h ? h : null);
+                var check = new Check().Required("idempotencyKey", key, 200).Text("reference", body.Reference, 200)
+                    .Range("expiresInMinutes", body.ExpiresInMinutes, 1, InventoryValues.MaxReservationMinutes);
+                if (string.IsNullOrEmpty(body.LocationId)) check.Missing("locationId");
+                else RequireLocation(check, "locationId", body.LocationId);
+                if (body.Quantity is not { } q) check.Missing("quantity");
+                else if (q <= 0 || q > MaxQuantity || decimal.Round(q, 3) != q)
+                {
+                    check.Invalid("quantity", "quantity must be greater than 0 and below 1e9 with at most 3 decimals.");
+                }
+                check.ThrowIfInvalid();
+                var result = await Item(grains, http, itemId).ReserveAsync(new ReservationRequest(Ids.New("res"), body.LocationId!, body.Quantity!.Value,
+                    body.Reference, body.ExpiresInMinutes, key!, http.Caller().KeyId));
+                return result.Replayed
+                    ? TypedResults.Ok(result.Reservation)
+                    : TypedResults.Created($"/v1/inventory/reservations/{result.Reservation.ReservationId}", result.Reservation);
+            })
+            .RequireTenant(Role.Agent)
+            .WithName("ReserveInventory").WithSummary(
+                "Hold quantity at locationId (reserved up) for an optional reference and expiresInMinutes (1–10080); idempotencyKey or " +
+                "Idempotency-Key header. 201 held, 200 replay of the same key, 409 INSUFFICIENT_STOCK when available would drop below 0.");
+
+        group.MapGet("/items/{itemId}/reservations", (string itemId, HttpContext http, IGrainFactory grains) =>
+            {
+                var check = new Check();
+                var status = check.Enum(http, "status", InventoryValues.ReservationStatuses);
+                var page = check.Int(http, "page", 1, 1, 100_000);
+                var pageSize = check.Int(http, "pageSize", 50, 1, 200);
+                check.ThrowIfInvalid();
+                return grains.GetInventoryDirectory(http.Caller().Scope).ListReservationsAsync(RequireItem(itemId), status, page, pageSize);
+            })
+            .WithName("ListInventoryReservations").WithSummary("The item's reservations, newest first, optionally by status (held, released, fulfilled).");
+
+        group.MapGet("/reservations/{reservationId}", (string reservationId, HttpContext http, IGrainFactory grains) =>
+                Reservation(grains, http, reservationId).GetAsync())
+            .WithName("GetInventoryReservation").WithSummary("One reservation.");
+
+        group.MapPost("/reservations/{reservationId}/release", (string reservationId, HttpContext http, IGrainFactory grains) =>
+                Reservation(grains, http, reservationId).ReleaseAsync(http.Caller().KeyId))
+            .RequireTenant(Role.Agent)
+            .WithName("ReleaseInventoryReservation").WithSummary("held → released: the quantity is available again. Repeating answers the same; 409 INVALID_TRANSITION when fulfilled.");
+
+        group.MapPost("/reservations/{reservationId}/fulfill", (string reservationId, HttpContext http, IGrainFactory grains) =>
+                Reservation(grains, http, reservationId).FulfillAsync(http.Caller().KeyId))
+            .RequireTenant(Role.Agent)
+            .WithName("FulfillInventoryReservation").WithSummary(
+                "held → fulfilled: reserved and on hand go down together with one sale ledger entry, exactly once. Repeating answers the same; " +
+                "409 INVALID_TRANSITION when released.");
 
         group.MapPost("/transfers", async Task<Created<TransferView>> (InventoryTransferRequest body, HttpContext http, IGrainFactory grains) =>
             {
@@ -360,6 +418,9 @@ public static class InventoryApi
 
     private static IInventoryItemGrain Item(IGrainFactory grains, HttpContext http, string itemId) =>
         grains.GetInventoryItem(http.Caller().Scope, RequireItem(itemId));
+
+    private static IInventoryReservationGrain Reservation(IGrainFactory grains, HttpContext http, string reservationId) =>
+        Ids.IsValid(reservationId, "res") ? grains.GetInventoryReservation(http.Caller().Scope, reservationId) : throw CloudFranException.NotFound("Reservation");
 
     private static IInventoryTransferGrain Transfer(IGrainFactory grains, HttpContext http, string transferId) =>
         Ids.IsValid(transferId, "trf") ? grains.GetInventoryTransfer(http.Caller().Scope, transferId) : throw CloudFranException.NotFound("Transfer");

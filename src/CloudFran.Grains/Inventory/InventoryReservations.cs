@@ -1,0 +1,191 @@
+using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Inventory;
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Grains.Background;
+using CloudFran.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace CloudFran.Grains.Inventory;
+
+/// <summary>A reservation row with the request fingerprint (for idempotent replays).</summary>
+public sealed record ReservationRecord(ReservationView View, string Fingerprint);
+
+/// <summary>SQL of <c>inventory_reservations</c>. Writes run only inside the item grain's transactions.</summary>
+public static class ReservationRows
+{
+    public const string Columns =
+        "reservation_id, item_id, location_id, quantity, reference, status, expires_at, created_at, release_reason, released_at, fulfilled_at, " +
+        "ledger_entry_id, updated_at, fingerprint";
+
+    public static ReservationRecord Read(NpgsqlDataReader r) => new(new ReservationView(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetDecimal(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5),
+        Time(r, 6), Time(r, 7)!.Value, r.IsDBNull(8) ? null : r.GetString(8), Time(r, 9), Time(r, 10),
+        r.IsDBNull(11) ? null : r.GetInt64(11), Time(r, 12)!.Value), r.GetString(13));
+
+    private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : new DateTimeOffset(r.GetDateTime(i), TimeSpan.Zero);
+
+    public static Task<ReservationRecord?> GetAsync(PlatformDb db, TenantScope scope, string reservationId) =>
+        db.QuerySingleAsync($"SELECT {Columns} FROM inventory_reservations WHERE tenant_id = @t AND env = @e AND reservation_id = @id",
+            Read, ("t", scope.TenantId), ("e", scope.EnvName), ("id", reservationId));
+
+    public static Task<ReservationRecord?> ByKeyAsync(PlatformDb db, TenantScope scope, string itemId, string key) =>
+        db.QuerySingleAsync(
+            $"SELECT {Columns} FROM inventory_reservations WHERE tenant_id = @t AND env = @e AND item_id = @item AND idempotency_key = @key",
+            Read, ("t", scope.TenantId), ("e", scope.EnvName), ("item", itemId), ("key", key));
+
+    /// <summary>Inserts a held reservation; false when the idempotency key is already used for this item.</summary>
+    public static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, ReservationView v, string key,
+        string fingerprint, string? actor)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            INSERT INTO inventory_reservations (tenant_id, env, reservation_id, item_id, location_id, quantity, reference, status, idempotency_key,
+                                                fingerprint, actor, expires_at, created_at, updated_at)
+            VALUES (@t, @e, @id, @item, @loc, @qty, @ref, 'held', @key, @fp, @actor, @exp, @now, @now)
+            ON CONFLICT (tenant_id, env, item_id, idempotency_key) DO NOTHING
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("t", scope.TenantId);
+        cmd.Parameters.AddWithValue("e", scope.EnvName);
+        cmd.Parameters.AddWithValue("id", v.ReservationId);
+        cmd.Parameters.AddWithValue("item", v.ItemId);
+        cmd.Parameters.AddWithValue("loc", v.LocationId);
+        cmd.Parameters.AddWithValue("qty", v.Quantity);
+        cmd.Parameters.AddWithValue("ref", (object?)v.Reference ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("key", key);
+        cmd.Parameters.AddWithValue("fp", fingerprint);
+        cmd.Parameters.AddWithValue("actor", (object?)actor ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("exp", (object?)v.ExpiresAt ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("now", v.CreatedAt);
+        return await cmd.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>Moves a held reservation to released or fulfilled; null when it was no longer held.</summary>
+    public static async Task<ReservationView?> FinishAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string reservationId,
+        string status, string? releaseReason, long? ledgerEntryId, DateTimeOffset now)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            UPDATE inventory_reservations
+               SET status = @status, release_reason = @why, ledger_entry_id = @entry, updated_at = @now,
+                   released_at = CASE WHEN @status = 'released' THEN @now END, fulfilled_at = CASE WHEN @status = 'fulfilled' THEN @now END
+             WHERE tenant_id = @t AND env = @e AND reservation_id = @id AND status = 'held'
+            RETURNING {Columns}
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("t", scope.TenantId);
+        cmd.Parameters.AddWithValue("e", scope.EnvName);
+        cmd.Parameters.AddWithValue("id", reservationId);
+        cmd.Parameters.AddWithValue("status", status);
+        cmd.Parameters.AddWithValue("why", (object?)releaseReason ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("entry", (object?)ledgerEntryId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("now", now);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? Read(reader).View : null;
+    }
+
+    public static async Task<PagedList<ReservationView>> ListAsync(PlatformDb db, TenantScope scope, string itemId, string? status, int page, int pageSize)
+    {
+        long total = 0;
+        var rows = await db.QueryAsync(
+            $"""
+            SELECT {Columns}, count(*) OVER () AS total FROM inventory_reservations
+             WHERE tenant_id = @t AND env = @e AND item_id = @id AND (@status::text IS NULL OR status = @status::text)
+             ORDER BY created_at DESC, reservation_id DESC LIMIT @limit OFFSET @offset
+            """,
+            r =>
+            {
+                total = r.GetInt64(14);
+                return Read(r).View;
+            },
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("status", status), ("limit", pageSize), ("offset", (page - 1) * pageSize));
+        return new PagedList<ReservationView>(rows, page, pageSize, total);
+    }
+}
+
+/// <summary>
+/// See <see cref="IInventoryReservationGrain"/>: finds the reservation's item (rows filtered by tenant and env, so
+/// another tenant's id is simply not found) and hands the change to that item's grain, the only writer of its stock.
+/// </summary>
+[StatelessWorker, Reentrant]
+public sealed class InventoryReservationGrain(PlatformDb db, IGrainFactory grains) : Grain, IInventoryReservationGrain
+{
+    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
+
+    private string ReservationId => this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().LastIndexOf('/') + 1)..];
+
+    public async Task<ReservationView> GetAsync() => (await RequireAsync()).View;
+
+    public async Task<ReservationView> ReleaseAsync(string? actor)
+    {
+        var found = await RequireAsync();
+        return await grains.GetInventoryItem(Scope, found.View.ItemId).ReleaseReservationAsync(ReservationId, actor);
+    }
+
+    public async Task<ReservationView> FulfillAsync(string? actor)
+    {
+        var found = await RequireAsync();
+        return await grains.GetInventoryItem(Scope, found.View.ItemId).FulfillReservationAsync(ReservationId, actor);
+    }
+
+    private async Task<ReservationRecord> RequireAsync() =>
+        await ReservationRows.GetAsync(db, Scope, ReservationId) ?? throw CloudFranException.NotFound("Reservation");
+}
+
+public sealed class ReservationExpirySignal : WakeSignal;
+
+/// <summary>
+/// Releases held reservations whose expiry has passed, on every node, every 15 seconds. The sweep only finds the
+/// candidates; each release is done by the item's grain (single writer of its stock), which checks again that the
+/// reservation is still held and expired, so two nodes sweeping the same row release it once.
+/// </summary>
+public sealed partial class ReservationExpirySweeper(PlatformDb db, TimeProvider clock, IGrainFactory grains, ReservationExpirySignal signal,
+    ILogger<ReservationExpirySweeper> logger) : PollingWorker(signal, logger)
+{
+    protected override TimeSpan PollInterval => TimeSpan.FromSeconds(15);
+
+    public override async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var due = await db.QueryAsync(
+            """
+            SELECT tenant_id, env, item_id, reservation_id FROM inventory_reservations
+             WHERE status = 'held' AND expires_at <= @now
+             ORDER BY expires_at LIMIT 200
+            """,
+            r => (Scope: TenantScope.Parse($"{r.GetString(0)}/{r.GetString(1)}"), ItemId: r.GetString(2), ReservationId: r.GetString(3)),
+            ("now", clock.GetUtcNow()));
+        var released = 0;
+        foreach (var (scope, itemId, reservationId) in due)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                if (await grains.GetInventoryItem(scope, itemId).ExpireReservationAsync(reservationId))
+                {
+                    released++;
+                }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                LogExpiryFailed(logger, reservationId, e);
+            }
+        }
+        return released;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing expired reservation {ReservationId} failed; retried at the next sweep")]
+    private static partial void LogExpiryFailed(ILogger logger, string reservationId, Exception e);
+}
+
+public static class InventorySetup
+{
+    /// <summary>Registers the reservation expiry sweep (runs on every node).</summary>
+    public static IServiceCollection AddInventoryReservationSweeper(this IServiceCollection services)
+    {
+        services.AddSingleton<ReservationExpirySignal>();
+        services.AddHostedService<ReservationExpirySweeper>();
+        return services;
+    }
+}
