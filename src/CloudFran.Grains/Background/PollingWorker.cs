@@ -32,6 +32,9 @@ public abstract partial class PollingWorker(WakeSignal signal, ILogger logger) :
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Hosted services start one after another, and the web server only listens after the last one; everything
+        // before this method's first await would run on that path (the first pass: connection, command and JIT work).
+        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
             var handled = 0;
