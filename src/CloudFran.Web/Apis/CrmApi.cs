@@ -19,6 +19,9 @@ public sealed record SentimentRequest(string? Text, string? Source);
 
 public sealed record ReplySuggestionRequest(string? Message);
 
+/// <summary>An incoming message's intent and sentiment with suggested replies, and the engine that answered.</summary>
+public sealed record ReplySuggestionsView(string Intent, string Sentiment, IReadOnlyList<string> Suggestions, string Engine);
+
 /// <summary>CRM: leads (CRUD, filters, search, paging), smart segments, CSV contact import. Also maps the lead
 /// gateway (/api) and Autopilot (/v1/autopilot, /v1/billing/outcomes), which share the lead model.</summary>
 public static class CrmApi
@@ -154,7 +157,7 @@ public static class CrmApi
                 new Check().Required("message", body.Message, 1600).ThrowIfInvalid();
                 var analysis = text.AnalyzeAsync(body.Message!, http.RequestAborted).AsTask();
                 var suggestion = await text.SuggestRepliesAsync(body.Message!, http.RequestAborted);
-                return new { suggestion.Intent, (await analysis).Sentiment, suggestion.Suggestions, engine = suggestion.Engine };
+                return new ReplySuggestionsView(suggestion.Intent, (await analysis).Sentiment, suggestion.Suggestions, suggestion.Engine);
             })
             .WithName("SuggestReplies").WithSummary("Response intelligence: the intent and sentiment of an incoming message and suggested replies.");
 
