@@ -122,30 +122,6 @@ public class CrmFactory : PlatformFactory
         return TwilioCount(to);
     }
 
-    public async Task<long> CountAsync(string sql, params (string Name, object Value)[] args)
-    {
-        await using var conn = new NpgsqlConnection(ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (var (name, value) in args)
-        {
-            cmd.Parameters.AddWithValue(name, value);
-        }
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
-    }
-
-    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] args)
-    {
-        await using var conn = new NpgsqlConnection(ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (var (name, value) in args)
-        {
-            cmd.Parameters.AddWithValue(name, value);
-        }
-        await cmd.ExecuteNonQueryAsync();
-    }
-
     /// <summary>An RS256 JWT signed with <paramref name="key"/> (the trusted key by default).</summary>
     public string Token(string tenantId, string role = "agent", string[]? scope = null, string? audience = null, string? issuer = null,
         DateTimeOffset? expires = null, string env = "live", RSA? key = null, string alg = "RS256")

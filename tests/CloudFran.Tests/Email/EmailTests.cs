@@ -46,15 +46,8 @@ public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactor
         throw new TimeoutException($"Email {messageId} did not reach {status}; last: {last}");
     }
 
-    private async Task<long> EventsAsync(string tenantId, string type)
-    {
-        await using var conn = new NpgsqlConnection(factory.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = @type", conn);
-        cmd.Parameters.AddWithValue("t", tenantId);
-        cmd.Parameters.AddWithValue("type", type);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> EventsAsync(string tenantId, string type) =>
+        factory.CountAsync("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = @type", ("t", tenantId), ("type", type));
 
     [Fact]
     public async Task Settings_are_stored_for_managers_and_the_password_never_comes_back()

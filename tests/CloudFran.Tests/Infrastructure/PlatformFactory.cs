@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
 
 namespace CloudFran.Tests.Infrastructure;
 
@@ -43,6 +44,32 @@ public class PlatformFactory : WebApplicationFactory<Program>
     }
 
     public string ConnectionString => _connectionString;
+
+    /// <summary>A scalar count (or any integer) straight from the test database.</summary>
+    public async Task<long> CountAsync(string sql, params (string Name, object Value)[] args)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    /// <summary>A statement straight on the test database (arranging states the API cannot reach).</summary>
+    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] args)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        await cmd.ExecuteNonQueryAsync();
+    }
 
     /// <summary>A second platform process-equivalent on an existing database (restart tests).</summary>
     public static PlatformFactory OnDatabase(string connectionString) => new(nameof(OnDatabase), connectionString);

@@ -26,14 +26,7 @@ public sealed class WalletPaymentTests(LoyaltyFactory factory) : IClassFixture<L
         return await anonymous.SendAsync(request);
     }
 
-    private async Task<long> CountAsync(string sql, string memberId)
-    {
-        await using var conn = new NpgsqlConnection(factory.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue("m", memberId);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> CountAsync(string sql, string memberId) => factory.CountAsync(sql, ("m", memberId));
 
     [Fact]
     public async Task A_succeeded_payment_credits_once_with_the_idempotency_key_sent_to_Stripe()

@@ -25,6 +25,21 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
         return await response.JsonAsync(method == "pm_card_processing" ? HttpStatusCode.Accepted : HttpStatusCode.Created);
     }
 
+    /// <summary>A fresh tenant's member whose wallet was loaded with 50.00 by card (key l-1).</summary>
+    private sealed record Loaded(TestTenant Tenant, HttpClient Client, string MemberId, string LoadId, string PaymentIntentId) : IDisposable
+    {
+        public void Dispose() => Client.Dispose();
+    }
+
+    private async Task<Loaded> LoadedMemberAsync()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        var client = tenant.Live();
+        var id = await LoyaltyFactory.CreateMemberAsync(client);
+        var load = await LoadAsync(client, id, 50.00m, "l-1");
+        return new Loaded(tenant, client, id, load.GetProperty("loadId").GetString()!, load.GetProperty("paymentIntentId").GetString()!);
+    }
+
     private static async Task<HttpResponseMessage> RefundAsync(HttpClient client, string memberId, string loadId, object body, string? key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/loyalty/members/{memberId}/wallet/loads/{loadId}/refund") { Content = JsonContent.Create(body) };
@@ -44,14 +59,7 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     private static async Task<decimal> BalanceAsync(HttpClient client, string memberId) =>
         (await LoyaltyFactory.MemberAsync(client, memberId)).GetProperty("walletBalance").GetDecimal();
 
-    private async Task<long> CountAsync(string sql, string memberId)
-    {
-        await using var conn = new NpgsqlConnection(factory.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue("m", memberId);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> CountAsync(string sql, string memberId) => factory.CountAsync(sql, ("m", memberId));
 
     /// <summary>The ledger property: the stored balance, the grain's view and the sum of the ledger's amounts agree.</summary>
     private async Task AssertLedgerHoldsAsync(HttpClient client, string memberId, decimal expected)
@@ -75,12 +83,8 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     [Fact]
     public async Task Partial_then_full_refund_debits_once_each_with_a_Stripe_key_derived_from_ours()
     {
-        var tenant = await factory.CreateTenantAsync();
-        using var client = tenant.Live();
-        var id = await LoyaltyFactory.CreateMemberAsync(client);
-        var load = await LoadAsync(client, id, 50.00m, "l-1");
-        var loadId = load.GetProperty("loadId").GetString()!;
-        var pi = load.GetProperty("paymentIntentId").GetString()!;
+        using var loaded = await LoadedMemberAsync();
+        var (tenant, client, id, loadId, pi) = (loaded.Tenant, loaded.Client, loaded.MemberId, loaded.LoadId, loaded.PaymentIntentId);
 
         var partial = await (await RefundAsync(client, id, loadId, new { amount = 20.00m, reason = "Customer asked" }, "r-1")).JsonAsync(HttpStatusCode.Created);
         Assert.Equal("refund", partial.GetProperty("kind").GetString());
@@ -114,12 +118,8 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     [Fact]
     public async Task Over_refunds_unrefundable_loads_and_bad_input_are_refused_before_Stripe()
     {
-        var tenant = await factory.CreateTenantAsync();
-        using var client = tenant.Live();
-        var id = await LoyaltyFactory.CreateMemberAsync(client);
-        var load = await LoadAsync(client, id, 50.00m, "l-1");
-        var loadId = load.GetProperty("loadId").GetString()!;
-        var pi = load.GetProperty("paymentIntentId").GetString()!;
+        using var loaded = await LoadedMemberAsync();
+        var (tenant, client, id, loadId, pi) = (loaded.Tenant, loaded.Client, loaded.MemberId, loaded.LoadId, loaded.PaymentIntentId);
 
         await (await RefundAsync(client, id, loadId, new { amount = 50.01m }, "o-1")).ErrorAsync(HttpStatusCode.Conflict, "REFUND_EXCEEDS_LOAD");
         await (await RefundAsync(client, id, loadId, new { amount = -5m }, "o-2")).ErrorAsync(HttpStatusCode.BadRequest, "INVALID_INPUT");
@@ -178,12 +178,8 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     [Fact]
     public async Task A_refund_that_would_overdraw_is_refused_unless_the_program_allows_negative_balances()
     {
-        var tenant = await factory.CreateTenantAsync();
-        using var client = tenant.Live();
-        var id = await LoyaltyFactory.CreateMemberAsync(client);
-        var load = await LoadAsync(client, id, 50.00m, "l-1");
-        var loadId = load.GetProperty("loadId").GetString()!;
-        var pi = load.GetProperty("paymentIntentId").GetString()!;
+        using var loaded = await LoadedMemberAsync();
+        var (tenant, client, id, loadId, pi) = (loaded.Tenant, loaded.Client, loaded.MemberId, loaded.LoadId, loaded.PaymentIntentId);
         await (await client.PostJsonAsync($"/v1/loyalty/members/{id}/wallet/spend", new { amount = 40.00m, idempotencyKey = "s-1" })).JsonAsync(HttpStatusCode.Created);
 
         var error = await (await RefundAsync(client, id, loadId, new { amount = 50.00m }, "n-1")).ErrorAsync(HttpStatusCode.Conflict, "INSUFFICIENT_FUNDS");
@@ -234,12 +230,8 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     [Fact]
     public async Task Charge_refunded_webhook_debits_each_Stripe_refund_once_including_ones_made_through_the_API()
     {
-        var tenant = await factory.CreateTenantAsync();
-        using var client = tenant.Live();
-        var id = await LoyaltyFactory.CreateMemberAsync(client);
-        var load = await LoadAsync(client, id, 50.00m, "l-1");
-        var loadId = load.GetProperty("loadId").GetString()!;
-        var pi = load.GetProperty("paymentIntentId").GetString()!;
+        using var loaded = await LoadedMemberAsync();
+        var (tenant, client, id, loadId, pi) = (loaded.Tenant, loaded.Client, loaded.MemberId, loaded.LoadId, loaded.PaymentIntentId);
 
         // A refund made in the Stripe dashboard.
         var dashboard = ("re_dashboard" + Guid.NewGuid().ToString("N")[..12], 1500L);
@@ -335,12 +327,8 @@ public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<Lo
     [Fact]
     public async Task A_dispute_debits_once_and_a_won_dispute_credits_it_back_once()
     {
-        var tenant = await factory.CreateTenantAsync();
-        using var client = tenant.Live();
-        var id = await LoyaltyFactory.CreateMemberAsync(client);
-        var load = await LoadAsync(client, id, 50.00m, "l-1");
-        var loadId = load.GetProperty("loadId").GetString()!;
-        var pi = load.GetProperty("paymentIntentId").GetString()!;
+        using var loaded = await LoadedMemberAsync();
+        var (tenant, client, id, loadId, pi) = (loaded.Tenant, loaded.Client, loaded.MemberId, loaded.LoadId, loaded.PaymentIntentId);
         await (await client.PostJsonAsync($"/v1/loyalty/members/{id}/wallet/spend", new { amount = 30.00m, idempotencyKey = "s-1" })).JsonAsync(HttpStatusCode.Created);
 
         var dp = "dp_fake" + Guid.NewGuid().ToString("N")[..16];

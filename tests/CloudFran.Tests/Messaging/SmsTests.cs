@@ -9,15 +9,8 @@ namespace CloudFran.Tests.Messaging;
 /// <summary>SMS through the outbox to (fake) Twilio, status callbacks, inbound keywords and consent.</summary>
 public sealed class SmsTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
 {
-    private async Task<long> CountEventsAsync(string tenantId, string type)
-    {
-        await using var conn = new NpgsqlConnection(factory.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = @type", conn);
-        cmd.Parameters.AddWithValue("t", tenantId);
-        cmd.Parameters.AddWithValue("type", type);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> CountEventsAsync(string tenantId, string type) =>
+        factory.CountAsync("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = @type", ("t", tenantId), ("type", type));
 
     [Fact]
     public async Task Send_is_queued_then_delivered_and_status_only_moves_forward()
