@@ -178,6 +178,8 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
         await ProcessAsync(client, first);
         await ProcessAsync(client, second);
         Assert.Equal(2, Touches(await ConversationAsync(client, leadId)));
+        // Both touches reach Twilio before the STOP (one still queued when it arrives would rightly be suppressed).
+        Assert.Equal(2, await factory.SettledTwilioCountAsync(phone, 2));
 
         factory.SetTime(start.AddHours(1));
         await factory.InboundSmsAsync(phone, ours, "STOP");
