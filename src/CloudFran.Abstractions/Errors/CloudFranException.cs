@@ -26,23 +26,55 @@ public sealed record AlternativeSlot([property: Id(0)] DateTimeOffset Start, [pr
 public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)] string Message);
 
 /// <summary>
-/// An error meant for the API caller: HTTP status, platform code, message and field details.
-/// Thrown by grains and adapters alike; the web layer turns it into the JSON error envelope.
+/// What went wrong, in domain terms. Grains and pure rules raise a kind; the web layer alone decides which HTTP
+/// status each kind answers (<c>CloudFran.Web.Infrastructure.ErrorStatus</c>), so no HTTP leaks into the domain.
+/// </summary>
+public enum ErrorKind
+{
+    /// <summary>The input is malformed or breaks a field rule.</summary>
+    Invalid = 1,
+    /// <summary>No valid credential was presented.</summary>
+    Unauthenticated,
+    /// <summary>A payment was declined or is required first.</summary>
+    PaymentRequired,
+    /// <summary>The caller is known but may not do this.</summary>
+    Forbidden,
+    /// <summary>The object does not exist, or belongs to someone else.</summary>
+    NotFound,
+    /// <summary>The request is well-formed but clashes with the object's current state.</summary>
+    Conflict,
+    /// <summary>The payload is too large to accept.</summary>
+    TooLarge,
+    /// <summary>The payload's format or media type is not one we read.</summary>
+    UnsupportedFormat,
+    /// <summary>Well-formed and consistent, but a business rule refuses it (too soon, too far ahead, …).</summary>
+    RuleViolation,
+    /// <summary>A budget (rate or quota) is spent.</summary>
+    RateLimited,
+    /// <summary>A third party we depend on failed or answered nonsense.</summary>
+    UpstreamFailed,
+    /// <summary>A transient fault of ours: retry later.</summary>
+    Unavailable,
+}
+
+/// <summary>
+/// An error meant for the API caller: its kind, platform code, message and field details.
+/// Thrown by grains and adapters alike; the web layer turns it into the JSON error envelope and a status.
 /// </summary>
 [GenerateSerializer, Alias("cf.CloudFranException")]
 public sealed class CloudFranException : Exception
 {
-    public CloudFranException(int status, string code, string message, IReadOnlyList<FieldError>? details = null,
+    public CloudFranException(ErrorKind kind, string code, string message, IReadOnlyList<FieldError>? details = null,
         IReadOnlyList<AlternativeSlot>? alternatives = null)
         : base(message)
     {
-        Status = status;
+        Kind = kind;
         Code = code;
         Details = details ?? [];
         Alternatives = alternatives;
     }
 
-    [Id(0)] public int Status { get; }
+    [Id(0)] public ErrorKind Kind { get; }
     [Id(1)] public string Code { get; }
     [Id(2)] public IReadOnlyList<FieldError> Details { get; }
 
@@ -50,10 +82,10 @@ public sealed class CloudFranException : Exception
     [Id(3)] public IReadOnlyList<AlternativeSlot>? Alternatives { get; }
 
     public static CloudFranException NotFound(string what) =>
-        new(404, ErrorCodes.ResourceNotFound, $"{what} was not found.");
+        new(ErrorKind.NotFound, ErrorCodes.ResourceNotFound, $"{what} was not found.");
 
     public static CloudFranException Invalid(string field, string message) =>
-        new(400, ErrorCodes.InvalidInput, message, [new FieldError(field, message)]);
+        new(ErrorKind.Invalid, ErrorCodes.InvalidInput, message, [new FieldError(field, message)]);
 
-    public static CloudFranException Conflict(string message) => new(409, ErrorCodes.Conflict, message);
+    public static CloudFranException Conflict(string message) => new(ErrorKind.Conflict, ErrorCodes.Conflict, message);
 }

@@ -54,11 +54,11 @@ public sealed record EmailMessageView(
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset? SentAt);
 
-/// <summary>One message's outcome in <see cref="IEmailSenderGrain.SendManyAsync"/>: a message, or an error (HTTP status and code).</summary>
+/// <summary>One message's outcome in <see cref="IEmailSenderGrain.SendManyAsync"/>: a message, or an error (kind and code).</summary>
 [GenerateSerializer, Immutable, Alias("cf.EmailSendResult")]
 public sealed record EmailSendResult(
     [property: Id(0)] EmailMessageView? Message,
-    [property: Id(1)] int ErrorStatus = 0,
+    [property: Id(1)] ErrorKind? ErrorKind = null,
     [property: Id(2)] string? ErrorCode = null,
     [property: Id(3)] string? ErrorMessage = null);
 

@@ -40,11 +40,11 @@ public interface ISmsSenderGrain : IGrainWithStringKey
     Task<IReadOnlyList<SmsSendResult>> SendManyAsync(IReadOnlyList<SmsSendRequest> requests);
 }
 
-/// <summary>One message's outcome in <see cref="ISmsSenderGrain.SendManyAsync"/>: a message, or an error (HTTP status and code).</summary>
+/// <summary>One message's outcome in <see cref="ISmsSenderGrain.SendManyAsync"/>: a message, or an error (kind and code).</summary>
 [GenerateSerializer, Immutable, Alias("cf.SmsSendResult")]
 public sealed record SmsSendResult(
     [property: Id(0)] SmsMessageView? Message,
-    [property: Id(1)] int ErrorStatus = 0,
+    [property: Id(1)] ErrorKind? ErrorKind = null,
     [property: Id(2)] string? ErrorCode = null,
     [property: Id(3)] string? ErrorMessage = null);
 

@@ -127,7 +127,7 @@ public sealed partial class Check
         var message = onlyMissing
             ? (details.Count == 1 ? details[0].Message : "Required fields are missing.")
             : (details.Count == 1 ? details[0].Message : "The request has invalid fields.");
-        throw new CloudFranException(400, onlyMissing ? ErrorCodes.MissingField : ErrorCodes.InvalidInput, message, details);
+        throw new CloudFranException(ErrorKind.Invalid, onlyMissing ? ErrorCodes.MissingField : ErrorCodes.InvalidInput, message, details);
     }
 
     public static bool IsE164(string value)

@@ -595,7 +595,7 @@ public sealed partial class AutopilotCampaignGrain(
             touch.Due.LocationId is { } loc && Ids.IsValid(loc, "loc") ? loc : null,
             $"ap:{touch.Due.EnrollmentId}:{touch.Due.Step}", "marketing")).ToList());
         var results = toSend.Zip(sendResults, (touch, r) => (Id: touch.Due.EnrollmentId, touch.Due.Step,
-            Status: r.Message is not null ? "sent" : r.ErrorStatus == 409 ? "suppressed" : "failed", MessageId: r.Message?.MessageId));
+            Status: r.Message is not null ? "sent" : r.ErrorKind == ErrorKind.Conflict ? "suppressed" : "failed", MessageId: r.Message?.MessageId));
         var outcomes = results.ToList();
 
         // 2b. The email side, through the email backbone (unsubscribes enforced there), key ap:{enrollment}:{step}:email.
@@ -605,7 +605,7 @@ public sealed partial class AutopilotCampaignGrain(
             $"ap:{touch.Due.EnrollmentId}:{touch.Due.Step}:email",
             touch.Due.LocationId is { } loc && Ids.IsValid(loc, "loc") ? loc : null)).ToList());
         var emailOutcomes = emailSend.Zip(emailResults, (touch, r) => (Id: touch.Due.EnrollmentId, touch.Due.Step,
-            Status: r.Message is not null ? "sent" : r.ErrorStatus == 409 ? "suppressed" : "failed", MessageId: r.Message?.MessageId)).ToList();
+            Status: r.Message is not null ? "sent" : r.ErrorKind == ErrorKind.Conflict ? "suppressed" : "failed", MessageId: r.Message?.MessageId)).ToList();
 
         await RecordOutcomesAsync(outcomes, emailOutcomes, touches, now);
         var suppressedIds = outcomes.Where(o => o.Status == "suppressed").Select(o => o.Id).ToHashSet();

@@ -67,7 +67,7 @@ public sealed partial class AppointmentReminderWorker(
                 await grains.GetSmsSender(scope).SendAsync(new SmsSendRequest(appointment.CustomerPhone, text, null,
                     appointment.LocationId, $"appointment-reminder:{appointment.AppointmentId}"));
             }
-            catch (CloudFranException e) when (e.Code == MessagingErrors.RecipientOptedOut || e.Status == 400)
+            catch (CloudFranException e) when (e.Code == MessagingErrors.RecipientOptedOut || e.Kind == ErrorKind.Invalid)
             {
                 LogSkipped(logger, appointment.AppointmentId, e.Code);
             }

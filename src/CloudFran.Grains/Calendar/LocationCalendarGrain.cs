@@ -142,7 +142,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var horizon = clock.GetUtcNow().AddDays(settings.MaxAdvanceDays);
         if ((AvailabilityEngine.ToInstant(query.DateFrom, 0, zone) ?? horizon) > horizon)
         {
-            throw new CloudFranException(422, CalendarErrors.TooFarAhead,
+            throw new CloudFranException(ErrorKind.RuleViolation, CalendarErrors.TooFarAhead,
                 $"This location takes bookings at most {settings.MaxAdvanceDays} days ahead (until {AvailabilityEngine.InZone(horizon, zone):yyyy-MM-dd HH:mm}).",
                 [new FieldError("dateFrom", $"dateFrom is beyond the {settings.MaxAdvanceDays}-day booking horizon.")]);
         }
@@ -208,7 +208,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
                 var target = AvailabilityEngine.ToInstant(intent.Date ?? today, time.Hour * 60 + time.Minute, zone) ?? clock.GetUtcNow();
                 var alternatives = local.OrderBy(l => (l.Slot.Start - target).Duration()).Take(5).OrderBy(l => l.Slot.Start)
                     .Select(l => new AlternativeSlot(l.Local, AvailabilityEngine.InZone(l.Slot.End, zone), l.Slot.ProviderId)).ToList();
-                throw new CloudFranException(409, CalendarErrors.SlotUnavailable, $"{service.Name} is not available at {time.ToString("HH:mm", CultureInfo.InvariantCulture)} on {(intent.Date ?? today).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.",
+                throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, $"{service.Name} is not available at {time.ToString("HH:mm", CultureInfo.InvariantCulture)} on {(intent.Date ?? today).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.",
                     [new FieldError("request", "The requested time is not free.")], alternatives);
             }
             var booked = await BookAsync(details with { Start = exact.Slot.Start });
@@ -228,7 +228,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
                 // Taken meanwhile: the next one.
             }
         }
-        throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "Nothing matching that request is free.",
+        throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "Nothing matching that request is free.",
             [new FieldError("request", "No free slot matches.")], []);
     }
 
@@ -293,7 +293,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var alternatives = horizon.OrderBy(s => (s.Start - request.Start).Duration()).Take(5).OrderBy(s => s.Start)
             .Select(s => new AlternativeSlot(AvailabilityEngine.InZone(s.Start, zone), AvailabilityEngine.InZone(s.End, zone), s.ProviderId))
             .ToList();
-        throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "That time is not available.",
+        throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time is not available.",
             [new FieldError("start", "No eligible provider is free at that time.")], alternatives);
     }
 
@@ -364,13 +364,13 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var now = clock.GetUtcNow();
         if (checkNotice && start >= now && start < now.AddMinutes(settings.MinNoticeMinutes))
         {
-            throw new CloudFranException(422, CalendarErrors.TooSoon,
+            throw new CloudFranException(ErrorKind.RuleViolation, CalendarErrors.TooSoon,
                 $"This location needs at least {settings.MinNoticeMinutes} minutes' notice for a booking.",
                 [new FieldError(field, $"Book at least {settings.MinNoticeMinutes} minutes ahead.")]);
         }
         if (start > now.AddDays(settings.MaxAdvanceDays))
         {
-            throw new CloudFranException(422, CalendarErrors.TooFarAhead,
+            throw new CloudFranException(ErrorKind.RuleViolation, CalendarErrors.TooFarAhead,
                 $"This location takes bookings at most {settings.MaxAdvanceDays} days ahead.",
                 [new FieldError(field, $"Book at most {settings.MaxAdvanceDays} days ahead.")]);
         }

@@ -45,12 +45,12 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
             "status = 'held'",
             ("name", details.CustomerName), ("phone", details.CustomerPhone), ("email", details.CustomerEmail),
             ("notes", details.Notes), ("method", (short)details.BookingMethod));
-        return view ?? throw new CloudFranException(409, HoldExpired, "The hold has expired or was released.");
+        return view ?? throw new CloudFranException(ErrorKind.Conflict, HoldExpired, "The hold has expired or was released.");
     }
 
     public async Task<AppointmentView> ReleaseHoldAsync(string holdId) =>
         await UpdateAsync(holdId, "status = 'released', hold_expires_at = NULL", "status = 'held'", emit: null)
-        ?? throw new CloudFranException(409, HoldExpired, "The hold has expired or was released.");
+        ?? throw new CloudFranException(ErrorKind.Conflict, HoldExpired, "The hold has expired or was released.");
 
     public async Task<AppointmentView> MoveHereAsync(string appointmentId, BookingDraft draft)
     {
@@ -77,7 +77,7 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation)
         {
-            throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "That time was just taken.");
+            throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time was just taken.");
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation)
         {
-            throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "The slot was taken while the appointment was parked.");
+            throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "The slot was taken while the appointment was parked.");
         }
     }
 
@@ -195,7 +195,7 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
             throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity} for this provider.");
         }
         var free = Enumerable.Range(0, capacity).Where(s => !taken.Contains(s)).Take(party).ToArray();
-        return free.Length == party ? free : throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "That time was just taken.");
+        return free.Length == party ? free : throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time was just taken.");
     }
 
     private async Task<AppointmentView> InsertAsync(BookingDraft draft, TimeSpan? holdFor)
@@ -253,7 +253,7 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation)
             {
-                throw new CloudFranException(409, CalendarErrors.SlotUnavailable, "That time was just taken.");
+                throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time was just taken.");
             }
         }
         if (holdFor is null)

@@ -132,7 +132,7 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new CloudFranException(409, ErrorCodes.Conflict, "A supplier with this name already exists.",
+            throw new CloudFranException(ErrorKind.Conflict, ErrorCodes.Conflict, "A supplier with this name already exists.",
                 [new FieldError("name", "name must be unique within the tenant.")]);
         }
         return view;

@@ -284,7 +284,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         var available = Thresholds.Available(before);
         if (request.Quantity > available && !await NegativeStockAllowedAsync())
         {
-            throw new CloudFranException(409, InventoryErrors.InsufficientStock,
+            throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InsufficientStock,
                 $"Only {available} available at {request.LocationId} ({before.OnHand} on hand, {before.Reserved} reserved).",
                 [new FieldError("quantity", $"available {available}, requested {request.Quantity}")]);
         }
@@ -310,7 +310,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         {
             "released" => found,
             "held" => await ReleaseHeldAsync(found, "manual") ?? await RetryAsync(reservationId, "released"),
-            _ => throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+            _ => throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InvalidTransition,
                 $"The reservation is {found.Status}; only a held reservation can be released."),
         };
     }
@@ -339,7 +339,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         }
         if (found.Status != "held")
         {
-            throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+            throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InvalidTransition,
                 $"The reservation is {found.Status}; only a held reservation can be fulfilled.");
         }
         var before = await StockAtAsync(found.LocationId);
@@ -383,7 +383,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
     private async Task<ReservationView> RetryAsync(string reservationId, string wanted)
     {
         var now = await RequireReservationAsync(reservationId);
-        return now.Status == wanted ? now : throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+        return now.Status == wanted ? now : throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InvalidTransition,
             $"The reservation is {now.Status}; only a held reservation can be {wanted}.");
     }
 
@@ -396,7 +396,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
     private static ReservationResult ReplayReservation(ReservationRecord earlier, string fingerprint) =>
         earlier.Fingerprint == fingerprint
             ? new ReservationResult(earlier.View, true)
-            : throw new CloudFranException(409, InventoryErrors.IdempotencyKeyReused, "This idempotency key was already used for a different reservation.");
+            : throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.IdempotencyKeyReused, "This idempotency key was already used for a different reservation.");
 
     /// <summary>
     /// Runs <paramref name="write"/> and the stock row change (with any threshold event) in one transaction, then
@@ -505,7 +505,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         }
         if (original.Value.Fingerprint != change.Fingerprint)
         {
-            throw new CloudFranException(409, InventoryErrors.IdempotencyKeyReused,
+            throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.IdempotencyKeyReused,
                 "This idempotency key was already used for a different stock change.");
         }
         return new AdjustmentResult(original.Value.Entry, true, (await StockAtAsync(original.Value.Entry.LocationId)).View());
@@ -541,7 +541,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
         }
         if (!await NegativeStockAllowedAsync())
         {
-            throw new CloudFranException(409, InventoryErrors.InsufficientStock,
+            throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InsufficientStock,
                 $"Only {before} on hand at {locationId}; negative stock is not allowed for this tenant.",
                 [new FieldError("locationId", $"on hand {before}, change would leave {after}")]);
         }

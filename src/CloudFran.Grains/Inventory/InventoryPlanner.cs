@@ -179,7 +179,7 @@ public sealed class InventoryPlanner(PlatformDb db, TimeProvider clock, TenantSc
             var missing = ids.Except(items.Select(i => i.ItemId)).ToList();
             if (missing.Count > 0)
             {
-                throw new CloudFranException(404, ErrorCodes.ResourceNotFound, "Some items were not found.",
+                throw new CloudFranException(ErrorKind.NotFound, ErrorCodes.ResourceNotFound, "Some items were not found.",
                     missing.Select(m => new FieldError("itemIds", $"{m} was not found")).ToList());
             }
         }

@@ -174,7 +174,7 @@ public static class InventoryRows
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new CloudFranException(409, ErrorCodes.Conflict, $"An item with SKU '{item.Sku}' already exists.",
+            throw new CloudFranException(ErrorKind.Conflict, ErrorCodes.Conflict, $"An item with SKU '{item.Sku}' already exists.",
                 [new FieldError("sku", "sku must be unique within the tenant.")]);
         }
     }
@@ -197,7 +197,7 @@ public static class InventoryRows
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new CloudFranException(409, ErrorCodes.Conflict, "A barcode of this item already belongs to another item.",
+            throw new CloudFranException(ErrorKind.Conflict, ErrorCodes.Conflict, "A barcode of this item already belongs to another item.",
                 [new FieldError("barcodes", "each barcode must identify one item of the tenant.")]);
         }
     }

@@ -40,11 +40,11 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
             r => r.GetString(0), ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", new[] { input.FromLocationId, input.ToLocationId }));
         if (!locations.Contains(input.FromLocationId))
         {
-            throw new CloudFranException(404, ErrorCodes.ResourceNotFound, "The source location was not found.", [new FieldError("fromLocationId", "unknown location")]);
+            throw new CloudFranException(ErrorKind.NotFound, ErrorCodes.ResourceNotFound, "The source location was not found.", [new FieldError("fromLocationId", "unknown location")]);
         }
         if (!locations.Contains(input.ToLocationId))
         {
-            throw new CloudFranException(404, ErrorCodes.ResourceNotFound, "The destination location was not found.", [new FieldError("toLocationId", "unknown location")]);
+            throw new CloudFranException(ErrorKind.NotFound, ErrorCodes.ResourceNotFound, "The destination location was not found.", [new FieldError("toLocationId", "unknown location")]);
         }
         var ids = input.Lines.Select(l => l.ItemId!).ToArray();
         var skus = (await db.QueryAsync(
@@ -55,7 +55,7 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
             .Select(x => new FieldError($"lines[{x.i}].itemId", "unknown item")).ToList();
         if (missing.Count > 0)
         {
-            throw new CloudFranException(404, ErrorCodes.ResourceNotFound, "An item of the transfer was not found.", missing);
+            throw new CloudFranException(ErrorKind.NotFound, ErrorCodes.ResourceNotFound, "An item of the transfer was not found.", missing);
         }
         var lines = input.Lines.Select((l, i) => new TransferLine(i, l.ItemId!, skus[l.ItemId!], l.Quantity!.Value)).ToList();
         var now = clock.GetUtcNow();
@@ -141,7 +141,7 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
                     ("next", attempt + 1), ("attempt", attempt), ("now", clock.GetUtcNow()), ("t", _scope.TenantId), ("e", _scope.EnvName),
                     ("id", _transferId));
                 await ReturnShippedAsync(row, attempt, actor);
-                throw new CloudFranException(409, InventoryErrors.InsufficientStock,
+                throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InsufficientStock,
                     $"Line {line.Line} ({line.Sku}): not enough stock at {row.View.FromLocationId} to ship {line.Quantity}; nothing was shipped.",
                     [new FieldError($"lines[{line.Line}].quantity", e.Message)]);
             }
@@ -187,7 +187,7 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
     {
         if (row.View.Status != status)
         {
-            throw new CloudFranException(409, InventoryErrors.InvalidTransition,
+            throw new CloudFranException(ErrorKind.Conflict, InventoryErrors.InvalidTransition,
                 $"A transfer that is {row.View.Status} cannot be {action}{(action.EndsWith('e') ? "d" : "ed")} (it must be {status}).");
         }
     }

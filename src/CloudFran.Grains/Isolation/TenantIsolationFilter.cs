@@ -23,7 +23,7 @@ public sealed partial class TenantIsolationFilter(ILogger<TenantIsolationFilter>
             if ((fromContext is not null && fromContext != target) || (fromCaller is not null && fromCaller != target))
             {
                 LogRefused(logger, target, fromContext ?? fromCaller!, context.InterfaceMethod?.Name);
-                throw new CloudFranException(403, ErrorCodes.TenantMismatch, "Cross-tenant access refused.");
+                throw new CloudFranException(ErrorKind.Forbidden, ErrorCodes.TenantMismatch, "Cross-tenant access refused.");
             }
         }
         return context.Invoke();

@@ -130,7 +130,7 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
                 await GrainFactory.GetSmsSender(_scope).SendAsync(new SmsSendRequest(input.RecipientPhone,
                     $"{greeting} You received a gift card worth ${amount}.{note} Your code: {code}", null, input.LocationId, $"giftcard:{_cardId}"));
             }
-            catch (CloudFranException e) when (e.Status == 409)
+            catch (CloudFranException e) when (e.Kind == ErrorKind.Conflict)
             {
                 delivery = "opted_out";
             }
@@ -154,7 +154,7 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
         }
         if (view.Status != "pending")
         {
-            throw new CloudFranException(409, LoyaltyErrors.GiftCardInactive, $"A {view.Status} gift card cannot be activated.");
+            throw new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.GiftCardInactive, $"A {view.Status} gift card cannot be activated.");
         }
         await db.ExecuteAsync(
             "UPDATE loyalty_gift_cards SET status = 'active', updated_at = @now WHERE tenant_id = @t AND env = @e AND gift_card_id = @id AND status = 'pending'",
@@ -172,7 +172,7 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
         }
         if (view.Status == "redeemed")
         {
-            throw new CloudFranException(409, LoyaltyErrors.GiftCardInactive, "A fully redeemed gift card cannot be voided.");
+            throw new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.GiftCardInactive, "A fully redeemed gift card cannot be voided.");
         }
         await WriteAsync(view.Balance, "gift_void", $"void:{_cardId}", null, "void");
         return await GetAsync();
@@ -190,9 +190,9 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
             }
             if (view.Status != "active")
             {
-                throw new CloudFranException(409, LoyaltyErrors.GiftCardInactive, $"The gift card is {view.Status}.");
+                throw new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.GiftCardInactive, $"The gift card is {view.Status}.");
             }
-            throw new CloudFranException(409, LoyaltyErrors.InsufficientFunds,
+            throw new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientFunds,
                 $"The gift card balance is {view.Balance.ToString("0.00", CultureInfo.InvariantCulture)}.");
         }
         return await WriteAsync(amount, kind, key, reference, view.Balance - amount == 0 ? "redeemed" : "active", fp);

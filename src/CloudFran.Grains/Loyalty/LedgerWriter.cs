@@ -19,7 +19,7 @@ public static class LoyaltyErrors
     public const string GiftCardInactive = "GIFT_CARD_INACTIVE";
 
     public static CloudFranException KeyReused() =>
-        new(409, IdempotencyKeyReused, "This idempotency key was already used with different parameters.");
+        new(ErrorKind.Conflict, IdempotencyKeyReused, "This idempotency key was already used with different parameters.");
 }
 
 /// <summary>One ledger entry to write: deltas, key and what the caller gets back.</summary>

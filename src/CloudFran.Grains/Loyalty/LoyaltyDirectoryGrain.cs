@@ -210,7 +210,7 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
                     $"referral:{referralId}"));
                 delivery = "sms_queued";
             }
-            catch (CloudFranException e) when (e.Status == 409)
+            catch (CloudFranException e) when (e.Kind == ErrorKind.Conflict)
             {
                 delivery = "sms_opted_out";
             }
@@ -280,7 +280,7 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
         if (await db.ScalarAsync<string>("SELECT location_id FROM locations WHERE tenant_id = @t AND env = @e AND location_id = @l",
                 ("t", scope.TenantId), ("e", scope.EnvName), ("l", locationId)) is null)
         {
-            throw new CloudFranException(404, ErrorCodes.ResourceNotFound, "Location was not found.", [new FieldError(field, "No such location.")]);
+            throw new CloudFranException(ErrorKind.NotFound, ErrorCodes.ResourceNotFound, "Location was not found.", [new FieldError(field, "No such location.")]);
         }
     }
 

@@ -115,7 +115,7 @@ public sealed class LoyaltyTransferGrain(PlatformDb db, TimeProvider clock, Loya
         if (transfer.Status == "failed")
         {
             return throwOnFailure
-                ? throw new CloudFranException(409, transfer.FailureCode ?? ErrorCodes.Conflict, transfer.FailureMessage ?? "The transfer failed.")
+                ? throw new CloudFranException(ErrorKind.Conflict, transfer.FailureCode ?? ErrorCodes.Conflict, transfer.FailureMessage ?? "The transfer failed.")
                 : transfer;
         }
         var debitKey = $"xfer:{_transferId}:debit";
@@ -133,7 +133,7 @@ public sealed class LoyaltyTransferGrain(PlatformDb db, TimeProvider clock, Loya
                     await GrainFactory.GetWallet(_scope, transfer.From).TransferOutAsync(_transferId, transfer.To, transfer.Points, transfer.Amount, debitKey);
                 }
             }
-            catch (CloudFranException e) when (e.Status is 409 or 400)
+            catch (CloudFranException e) when (e.Kind is ErrorKind.Conflict or ErrorKind.Invalid)
             {
                 // Refused (insufficient balance, inactive card): nothing moved; the transfer ends here, for good.
                 var failed = await SetStatusAsync("failed", e.Code, e.Message, null);

@@ -410,7 +410,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         }
         if (points > s.Points)
         {
-            return await ReplayOrThrowAsync(request.IdempotencyKey, fp, new CloudFranException(409, LoyaltyErrors.InsufficientPoints,
+            return await ReplayOrThrowAsync(request.IdempotencyKey, fp, new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientPoints,
                 $"The member has {s.Points} points; {points} are needed."));
         }
         var next = s with { Points = s.Points - points, LastActivity = clock.GetUtcNow() };
@@ -429,7 +429,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         var s = await StateAsync();
         if (request.Points > s.Points && !program.AllowNegativeBalanceAfterRefund)
         {
-            return await ReplayOrThrowAsync(request.IdempotencyKey, fp, new CloudFranException(409, LoyaltyErrors.InsufficientPoints,
+            return await ReplayOrThrowAsync(request.IdempotencyKey, fp, new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientPoints,
                 $"The refund would take the balance below zero ({s.Points} points); the program does not allow negative balances."));
         }
         var lifetime = Math.Max(0, s.Lifetime - request.Points);
@@ -554,7 +554,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         var s = await StateAsync();
         if (request.Amount > s.Wallet)
         {
-            return await ReplayOrThrowAsync(request.IdempotencyKey, fp, new CloudFranException(409, LoyaltyErrors.InsufficientFunds,
+            return await ReplayOrThrowAsync(request.IdempotencyKey, fp, new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientFunds,
                 $"The wallet holds {s.Wallet.ToString("0.00", CultureInfo.InvariantCulture)}; {request.Amount.ToString("0.00", CultureInfo.InvariantCulture)} is needed."));
         }
         var next = s with { Wallet = s.Wallet - request.Amount, LastActivity = clock.GetUtcNow() };
@@ -568,12 +568,12 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         var s = await StateAsync();
         if (points > s.Points)
         {
-            return await ReplayOrThrowAsync(key, fp, new CloudFranException(409, LoyaltyErrors.InsufficientPoints,
+            return await ReplayOrThrowAsync(key, fp, new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientPoints,
                 $"The sender has {s.Points} points; {points} are needed."));
         }
         if (amount > s.Wallet)
         {
-            return await ReplayOrThrowAsync(key, fp, new CloudFranException(409, LoyaltyErrors.InsufficientFunds,
+            return await ReplayOrThrowAsync(key, fp, new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientFunds,
                 $"The sender's wallet holds {s.Wallet.ToString("0.00", CultureInfo.InvariantCulture)}."));
         }
         var next = s with { Points = s.Points - points, Wallet = s.Wallet - amount, LastActivity = clock.GetUtcNow() };
@@ -615,7 +615,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         var loadedToday = await LoadedTodayAsync();
         if (loadedToday + request.Amount > program.DailyStoredValueLimit)
         {
-            throw new CloudFranException(409, LoyaltyErrors.DailyLimitExceeded,
+            throw new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.DailyLimitExceeded,
                 $"Loading {request.Amount.ToString("0.00", CultureInfo.InvariantCulture)} would exceed the daily stored-value limit of "
                 + $"{program.DailyStoredValueLimit.ToString("0.00", CultureInfo.InvariantCulture)} ({loadedToday.ToString("0.00", CultureInfo.InvariantCulture)} loaded today).");
         }

@@ -55,7 +55,7 @@ public sealed class WalletLoadGrain(PlatformDb db, TimeProvider clock, StripePay
         var result = await ProcessAsync();
         if (result.Status == "failed")
         {
-            throw new CloudFranException(402, LoyaltyErrors.PaymentFailed,
+            throw new CloudFranException(ErrorKind.PaymentRequired, LoyaltyErrors.PaymentFailed,
                 $"The payment failed ({result.FailureCode}): {result.FailureMessage} The wallet was not credited.",
                 [new FieldError("paymentMethodId", result.FailureMessage ?? "The payment failed.")]);
         }

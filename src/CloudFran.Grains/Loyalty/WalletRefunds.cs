@@ -89,21 +89,21 @@ public sealed partial class WalletGrain
         }
         if (load.Status != "succeeded" || load.PaymentIntentId is null)
         {
-            throw new CloudFranException(409, WalletRefunds.LoadNotRefundable,
+            throw new CloudFranException(ErrorKind.Conflict, WalletRefunds.LoadNotRefundable,
                 $"Only a succeeded load can be refunded; this load is {load.Status}.");
         }
         var remaining = load.Amount - await WalletRefunds.TakenAsync(db, _scope, load.LoadId);
         var amount = request.Amount ?? remaining;
         if (remaining <= 0 || amount > remaining)
         {
-            throw new CloudFranException(409, WalletRefunds.RefundExceedsLoad,
+            throw new CloudFranException(ErrorKind.Conflict, WalletRefunds.RefundExceedsLoad,
                 $"At most {WalletRefunds.Money(Math.Max(0, remaining))} of this load ({WalletRefunds.Money(load.Amount)}) can still be refunded.",
                 [new FieldError("amount", $"amount must be at most {WalletRefunds.Money(Math.Max(0, remaining))}.")]);
         }
         var program = await ProgramAsync();
         if (s.Wallet - amount < 0 && !program.AllowNegativeBalanceAfterRefund)
         {
-            throw new CloudFranException(409, LoyaltyErrors.InsufficientFunds,
+            throw new CloudFranException(ErrorKind.Conflict, LoyaltyErrors.InsufficientFunds,
                 $"Refunding {WalletRefunds.Money(amount)} would take the wallet ({WalletRefunds.Money(s.Wallet)}) below zero; "
                 + "the program does not allow negative balances after refunds. Nothing was refunded.");
         }
@@ -116,12 +116,12 @@ public sealed partial class WalletGrain
         switch (outcome.Status)
         {
             case "unavailable":
-                throw new CloudFranException(502, WalletRefunds.StripeUnavailable,
+                throw new CloudFranException(ErrorKind.UpstreamFailed, WalletRefunds.StripeUnavailable,
                     "Stripe could not be reached or failed; the wallet was not debited. Retry with the same idempotency key.");
             case "rejected" when outcome.ErrorCode == "idempotency_error":
                 throw LoyaltyErrors.KeyReused();
             case "rejected" or "failed" or "canceled":
-                throw new CloudFranException(409, WalletRefunds.RefundRejected,
+                throw new CloudFranException(ErrorKind.Conflict, WalletRefunds.RefundRejected,
                     $"Stripe refused the refund ({outcome.ErrorCode ?? outcome.Status}): {outcome.ErrorMessage ?? "the refund failed."} The wallet was not debited.");
         }
         if (outcome.AmountCents != (long)decimal.Round(amount * 100m))

@@ -57,7 +57,7 @@ public static class SmsStatus
     public static readonly string[] HelpWords = ["HELP", "INFO"];
 
     public static CloudFranException OptedOut(string phone) =>
-        new(409, MessagingErrors.RecipientOptedOut, $"{phone} has opted out of messages from this business.",
+        new(ErrorKind.Conflict, MessagingErrors.RecipientOptedOut, $"{phone} has opted out of messages from this business.",
             [new FieldError("to", "The recipient opted out (STOP).")]);
 
     public static ThreadMessage Read(NpgsqlDataReader r) => new(

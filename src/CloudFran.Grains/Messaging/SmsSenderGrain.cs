@@ -98,7 +98,7 @@ public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatc
             }
             catch (CloudFranException e)
             {
-                results[i] = new SmsSendResult(null, e.Status, e.Code, e.Message);
+                results[i] = new SmsSendResult(null, e.Kind, e.Code, e.Message);
             }
         }
 
@@ -113,7 +113,7 @@ public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatc
             if (optedOut.Contains(requests[i].To))
             {
                 var e = SmsStatus.OptedOut(requests[i].To);
-                results[i] = new SmsSendResult(null, e.Status, e.Code, e.Message);
+                results[i] = new SmsSendResult(null, e.Kind, e.Code, e.Message);
                 continue;
             }
             queue.Add(i);
@@ -164,7 +164,7 @@ public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatc
                 // Within one batch, a key used twice maps both requests to the one stored row.
                 var message = byId.GetValueOrDefault(ids[n]) ?? (keys[n] is { } key ? byKey.GetValueOrDefault(key) : null);
                 results[queue[n]] = message is null
-                    ? new SmsSendResult(null, 500, "NOT_QUEUED", "The message was not stored.")
+                    ? new SmsSendResult(null, ErrorKind.Unavailable, "NOT_QUEUED", "The message was not stored.")
                     : new SmsSendResult(View(message));
             }
             signal.Wake();

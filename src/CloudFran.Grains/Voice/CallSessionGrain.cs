@@ -508,7 +508,7 @@ public sealed partial class CallSessionGrain(
             {
                 availability = await calendar.GetAvailabilityAsync(new AvailabilityQuery(service, date, date.AddDays(2), null, seats));
             }
-            catch (CloudFranException e) when (seats > 1 && e.Status == 400)
+            catch (CloudFranException e) when (seats > 1 && e.Kind == ErrorKind.Invalid)
             {
                 // No table here seats the whole party: each table is booked whole (the party goes in the notes).
                 seats = 1;

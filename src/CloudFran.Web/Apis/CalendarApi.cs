@@ -299,7 +299,7 @@ public static class CalendarApi
     {
         if (string.IsNullOrEmpty(locationId))
         {
-            throw new CloudFranException(400, ErrorCodes.MissingField, "locationId is required.", [new FieldError("locationId", "locationId is required.")]);
+            throw new CloudFranException(ErrorKind.Invalid, ErrorCodes.MissingField, "locationId is required.", [new FieldError("locationId", "locationId is required.")]);
         }
         return Ids.IsValid(locationId, "loc")
             ? grains.GetLocationCalendar(http.Caller().Scope, locationId)

@@ -53,7 +53,7 @@ public static class HealthApi
                 {
                     var wait = Math.Max(1, (int)Math.Ceiling((reset - limiter.Now).TotalSeconds));
                     http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
-                    throw GatewayErrors.Error(429, GatewayErrors.RateLimited, $"Rate limit of {PerMinute} requests per minute exceeded for /health.");
+                    throw GatewayErrors.Error(ErrorKind.RateLimited, GatewayErrors.RateLimited, $"Rate limit of {PerMinute} requests per minute exceeded for /health.");
                 }
                 return await next(context);
             })

@@ -47,7 +47,7 @@ public static class InventoryCsv
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(type.Boundary).Length == 0)
         {
-            throw new CloudFranException(415, ErrorCodes.InvalidInput, "Send the file as multipart/form-data with a 'file' part.");
+            throw new CloudFranException(ErrorKind.UnsupportedFormat, ErrorCodes.InvalidInput, "Send the file as multipart/form-data with a 'file' part.");
         }
         if (http.Request.ContentLength > MaxFileBytes + 64 * 1024)
         {
@@ -76,10 +76,10 @@ public static class InventoryCsv
     }
 
     private static CloudFranException TooLarge() =>
-        new(413, InventoryErrors.FileTooLarge, $"The file exceeds the import limit of {MaxFileBytes / (1024 * 1024)} MB; split it into smaller files.");
+        new(ErrorKind.TooLarge, InventoryErrors.FileTooLarge, $"The file exceeds the import limit of {MaxFileBytes / (1024 * 1024)} MB; split it into smaller files.");
 
     private static CloudFranException BadFile(string message, string field = "file") =>
-        new(400, InventoryErrors.InvalidFile, message, [new FieldError(field, message)]);
+        new(ErrorKind.Invalid, InventoryErrors.InvalidFile, message, [new FieldError(field, message)]);
 
     /// <summary>Reads the multipart body: form fields, and the file part copied to a temporary file with size and UTF-8 checks.</summary>
     private static async Task<Upload> SpoolAsync(HttpContext http, string boundary)
@@ -124,7 +124,7 @@ public static class InventoryCsv
         }
         if (path is null)
         {
-            throw new CloudFranException(400, ErrorCodes.MissingField, "The 'file' part is required.", [new FieldError("file", "file is required.")]);
+            throw new CloudFranException(ErrorKind.Invalid, ErrorCodes.MissingField, "The 'file' part is required.", [new FieldError("file", "file is required.")]);
         }
         return new Upload(path, bytes, mode, locationId);
     }
@@ -281,7 +281,7 @@ public static class InventoryCsv
         if (mode == "create_only" && !index.ContainsKey("name")) missing.Add("name");
         if (missing.Count > 0)
         {
-            throw new CloudFranException(400, InventoryErrors.InvalidFile, $"The header is missing required column(s): {string.Join(", ", missing)}.",
+            throw new CloudFranException(ErrorKind.Invalid, InventoryErrors.InvalidFile, $"The header is missing required column(s): {string.Join(", ", missing)}.",
                 missing.Select(m => new FieldError("header", $"{m} column is required")).ToList());
         }
         var levelColumns = new[] { "on_hand", "min", "reorder_point", "max", "reorder_multiple" }.Where(index.ContainsKey).ToList();

@@ -210,7 +210,7 @@ public static class LeadGatewayApi
     {
         if (!LeadRules.IsLeadId(leadId))
         {
-            throw new CloudFranException(404, GatewayErrors.NotFound, $"Lead {leadId} was not found.");
+            throw new CloudFranException(ErrorKind.NotFound, GatewayErrors.NotFound, $"Lead {leadId} was not found.");
         }
     }
 
@@ -218,17 +218,17 @@ public static class LeadGatewayApi
     {
         if (!(http.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false))
         {
-            throw new CloudFranException(400, GatewayErrors.BadRequest, "Send the body as application/json.");
+            throw new CloudFranException(ErrorKind.Invalid, GatewayErrors.BadRequest, "Send the body as application/json.");
         }
         try
         {
             return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, Snake)
-                   ?? throw new CloudFranException(400, GatewayErrors.BadRequest, "A JSON object body is required.");
+                   ?? throw new CloudFranException(ErrorKind.Invalid, GatewayErrors.BadRequest, "A JSON object body is required.");
         }
         catch (JsonException e)
         {
             var field = e.Path is null or "$" ? "body" : e.Path.TrimStart('$', '.');
-            throw new CloudFranException(400, GatewayErrors.BadRequest,
+            throw new CloudFranException(ErrorKind.Invalid, GatewayErrors.BadRequest,
                 field == "body" ? "The body is not valid JSON." : $"'{field}' has the wrong type or format.", [new FieldError(field, "Invalid value.")]);
         }
     }

@@ -359,11 +359,11 @@ public static class LoyaltyApi
                 }
                 catch (StripeException)
                 {
-                    throw new CloudFranException(400, InvalidSignature, "The Stripe-Signature header does not verify.");
+                    throw new CloudFranException(ErrorKind.Invalid, InvalidSignature, "The Stripe-Signature header does not verify.");
                 }
                 catch (Newtonsoft.Json.JsonException)
                 {
-                    throw new CloudFranException(400, ErrorCodes.InvalidInput, "The event is not valid JSON.");
+                    throw new CloudFranException(ErrorKind.Invalid, ErrorCodes.InvalidInput, "The event is not valid JSON.");
                 }
                 switch (stripeEvent.Data?.Object)
                 {

@@ -81,7 +81,7 @@ public static class TwilioWebhooksApi
     {
         if (!http.Request.HasFormContentType)
         {
-            throw new CloudFranException(415, ErrorCodes.InvalidInput, "Twilio webhooks are application/x-www-form-urlencoded.");
+            throw new CloudFranException(ErrorKind.UnsupportedFormat, ErrorCodes.InvalidInput, "Twilio webhooks are application/x-www-form-urlencoded.");
         }
         var form = await http.Request.ReadFormAsync();
         return form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? ""))).ToList();
@@ -98,7 +98,7 @@ public static class TwilioWebhooksApi
         var url = baseUrl + http.Request.PathBase + http.Request.Path + http.Request.QueryString;
         if (!TwilioSignature.IsValid(url, form, token, http.Request.Headers["X-Twilio-Signature"].ToString()))
         {
-            throw new CloudFranException(403, InvalidSignature, "The X-Twilio-Signature header is missing or does not match.");
+            throw new CloudFranException(ErrorKind.Forbidden, InvalidSignature, "The X-Twilio-Signature header is missing or does not match.");
         }
     }
 }

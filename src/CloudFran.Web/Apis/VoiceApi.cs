@@ -122,7 +122,7 @@ public static class VoiceApi
                 var tenantId = http.Request.Query["tenantId"].ToString();
                 if (tenantId.Length > 0 && tenantId != caller.TenantId)
                 {
-                    throw new CloudFranException(403, ErrorCodes.TenantMismatch, "tenantId must be the tenant of the API key.");
+                    throw new CloudFranException(ErrorKind.Forbidden, ErrorCodes.TenantMismatch, "tenantId must be the tenant of the API key.");
                 }
                 return Results.Json(await grains.GetVoiceAccount(caller.Scope).ActiveCallsAsync());
             })
@@ -242,7 +242,7 @@ public static class VoiceApi
         var route = to is null ? null : await grains.GetTwilioRouting().ForNumberAsync(to);
         if (route is null)
         {
-            throw new CloudFranException(403, TwilioWebhooksApi.InvalidSignature, "The call's To number belongs to no tenant.");
+            throw new CloudFranException(ErrorKind.Forbidden, TwilioWebhooksApi.InvalidSignature, "The call's To number belongs to no tenant.");
         }
         TwilioWebhooksApi.Verify(http, form, route.WebhookToken, options);
         var callSid = http.Request.Query["callSid"].ToString() is { Length: > 0 } q ? q : TwilioWebhooksApi.Field(form, "CallSid");

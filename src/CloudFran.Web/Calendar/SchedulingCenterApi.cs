@@ -537,7 +537,7 @@ public static partial class SchedulingCenterApi
         var unknown = values.Keys.Where(k => !allowed.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
-            throw new CloudFranException(400, ErrorCodes.InvalidInput, $"Unknown or read-only field(s): {string.Join(", ", unknown)}.",
+            throw new CloudFranException(ErrorKind.Invalid, ErrorCodes.InvalidInput, $"Unknown or read-only field(s): {string.Join(", ", unknown)}.",
                 unknown.Select(u => new FieldError(u, $"{u} is not accepted here; accepted: {string.Join(", ", allowed)}.")).ToList());
         }
         return values;

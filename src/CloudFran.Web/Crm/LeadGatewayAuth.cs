@@ -36,19 +36,19 @@ public static class GatewayErrors
     public const string RateLimited = "RATE_LIMIT_EXCEEDED";
     public const string Internal = "INTERNAL_ERROR";
 
-    public static CloudFranException Error(int status, string code, string message, IReadOnlyList<FieldError>? details = null) =>
-        new(status, code, message, details);
+    public static CloudFranException Error(ErrorKind kind, string code, string message, IReadOnlyList<FieldError>? details = null) =>
+        new(kind, code, message, details);
 
     /// <summary>Platform errors in gateway terms: field validation is 422 VALIDATION_ERROR, and so on.</summary>
-    public static CloudFranException Map(CloudFranException e) => e.Status switch
+    public static CloudFranException Map(CloudFranException e) => e.Kind switch
     {
-        400 when e.Code is ErrorCodes.InvalidInput or ErrorCodes.MissingField => new(422, Validation, e.Message, e.Details),
-        400 => new(400, BadRequest, e.Message, e.Details),
-        401 => new(401, Unauthorized, e.Message, e.Details),
-        403 => new(403, Forbidden, e.Message, e.Details),
-        404 => new(404, NotFound, e.Message, e.Details),
-        409 => new(409, Conflict, e.Message, e.Details),
-        429 => new(429, RateLimited, e.Message, e.Details),
+        ErrorKind.Invalid when e.Code is ErrorCodes.InvalidInput or ErrorCodes.MissingField => new(ErrorKind.RuleViolation, Validation, e.Message, e.Details),
+        ErrorKind.Invalid => new(ErrorKind.Invalid, BadRequest, e.Message, e.Details),
+        ErrorKind.Unauthenticated => new(ErrorKind.Unauthenticated, Unauthorized, e.Message, e.Details),
+        ErrorKind.Forbidden => new(ErrorKind.Forbidden, Forbidden, e.Message, e.Details),
+        ErrorKind.NotFound => new(ErrorKind.NotFound, NotFound, e.Message, e.Details),
+        ErrorKind.Conflict => new(ErrorKind.Conflict, Conflict, e.Message, e.Details),
+        ErrorKind.RateLimited => new(ErrorKind.RateLimited, RateLimited, e.Message, e.Details),
         _ => e,
     };
 }
@@ -85,12 +85,12 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
         }
         else
         {
-            throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "Send X-API-Key or Authorization: Bearer <JWT>.");
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "Send X-API-Key or Authorization: Bearer <JWT>.");
         }
 
         if (access.SandboxOnly && !caller.Sandbox)
         {
-            throw GatewayErrors.Error(403, GatewayErrors.Forbidden, "Test endpoints accept sandbox credentials only (sk_test_ keys or env=test tokens).");
+            throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, "Test endpoints accept sandbox credentials only (sk_test_ keys or env=test tokens).");
         }
         var rate = await grains.GetGatewayRate(caller.Scope.TenantId, access.Bucket, credential).HitAsync(access.PerMinute);
         http.Response.Headers["X-RateLimit-Limit"] = rate.Limit.ToString(CultureInfo.InvariantCulture);
@@ -100,7 +100,7 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
         {
             var retry = Math.Max(1, rate.ResetUnixSeconds - clock.GetUtcNow().ToUnixTimeSeconds());
             http.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-            throw GatewayErrors.Error(429, GatewayErrors.RateLimited, $"Rate limit of {access.PerMinute} requests per minute exceeded for this endpoint.");
+            throw GatewayErrors.Error(ErrorKind.RateLimited, GatewayErrors.RateLimited, $"Rate limit of {access.PerMinute} requests per minute exceeded for this endpoint.");
         }
         RequestContext.Set(TenantIsolationFilter.ContextKey, caller.Scope.TenantId);
         return caller;
@@ -110,7 +110,7 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
     {
         if (!ApiKeySecrets.IsWellFormed(secret))
         {
-            throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "The API key is not valid.");
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The API key is not valid.");
         }
         var hash = ApiKeySecrets.Hash(secret);
         if (!_keyTenants.TryGetValue(hash, out var tenantId))
@@ -118,7 +118,7 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
             tenantId = await db.ScalarAsync<string>("SELECT tenant_id FROM api_keys WHERE key_hash = @h", ("h", hash));
             if (tenantId is null)
             {
-                throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "The API key is not valid.");
+                throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The API key is not valid.");
             }
             _keyTenants[hash] = tenantId; // a key's tenant never changes
         }
@@ -130,51 +130,51 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
                 return new GatewayCaller(new TenantScope(decision.TenantId!, decision.KeyType.Env()), decision.Role, decision.KeyId!,
                     decision.KeyType == KeyType.Test, null);
             case AuthOutcome.UnknownKey or AuthOutcome.ExpiredKey or AuthOutcome.RevokedKey:
-                throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, decision.Detail ?? "The API key is not valid.");
+                throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, decision.Detail ?? "The API key is not valid.");
             case AuthOutcome.RateLimited or AuthOutcome.QuotaExceeded:
                 http.Response.Headers.RetryAfter = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                throw GatewayErrors.Error(429, GatewayErrors.RateLimited, "The tenant's request budget is used up.");
+                throw GatewayErrors.Error(ErrorKind.RateLimited, GatewayErrors.RateLimited, "The tenant's request budget is used up.");
             default:
-                throw GatewayErrors.Error(403, GatewayErrors.Forbidden, decision.Detail ?? "This credential may not call this endpoint.");
+                throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, decision.Detail ?? "This credential may not call this endpoint.");
         }
     }
 
     private async Task<GatewayCaller> FromJwtAsync(HttpContext http, string token, GatewayAccess access)
     {
-        var jwt = Verifier() ?? throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "Bearer tokens are not configured on this server.");
+        var jwt = Verifier() ?? throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "Bearer tokens are not configured on this server.");
         var result = jwt.Validate(token, clock.GetUtcNow());
         if (!result.Valid)
         {
-            throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, result.Error!);
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, result.Error!);
         }
         var claims = result.Claims;
         var tenantId = Claim(claims, "tenant_id") ?? Claim(claims, "tid");
         if (tenantId is null || !Ids.IsValid(tenantId, "tn"))
         {
-            throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "The token has no valid tenant_id claim.");
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The token has no valid tenant_id claim.");
         }
         var env = Claim(claims, "env") ?? "live";
         if (env is not ("live" or "test"))
         {
-            throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "The token's env claim must be live or test.");
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The token's env claim must be live or test.");
         }
         var header = http.Request.Headers[ApiKeyAuthMiddleware.TenantHeader].ToString().Trim();
         if (header.Length > 0 && header != tenantId)
         {
-            throw GatewayErrors.Error(403, GatewayErrors.Forbidden, "X-Tenant-Id does not match the token's tenant.");
+            throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, "X-Tenant-Id does not match the token's tenant.");
         }
         TenantLimits limits;
         try
         {
             limits = await grains.GetTenantGrain(tenantId).GetLimitsAsync();
         }
-        catch (CloudFranException e) when (e.Status == 404)
+        catch (CloudFranException e) when (e.Kind == ErrorKind.NotFound)
         {
-            throw GatewayErrors.Error(401, GatewayErrors.Unauthorized, "The token's tenant does not exist.");
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The token's tenant does not exist.");
         }
         if (limits.Status is "suspended" or "cancelled")
         {
-            throw GatewayErrors.Error(403, GatewayErrors.Forbidden, $"Tenant is {limits.Status}.");
+            throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"Tenant is {limits.Status}.");
         }
         var role = (Claim(claims, "role") ?? "viewer").ToLowerInvariant() switch
         {
@@ -186,11 +186,11 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
         var scopes = Rs256Jwt.Scopes(claims);
         if (role < access.MinRole)
         {
-            throw GatewayErrors.Error(403, GatewayErrors.Forbidden, $"This endpoint needs the {access.MinRole.Name()} role.");
+            throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"This endpoint needs the {access.MinRole.Name()} role.");
         }
         if (access.AnyScope.Length > 0 && !access.AnyScope.Any(scopes.Contains))
         {
-            throw GatewayErrors.Error(403, GatewayErrors.Forbidden, $"The token lacks a required scope ({string.Join(" or ", access.AnyScope)}).");
+            throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"The token lacks a required scope ({string.Join(" or ", access.AnyScope)}).");
         }
         var subject = Claim(claims, "sub") ?? "anonymous";
         return new GatewayCaller(new TenantScope(tenantId, env == "test" ? DataEnv.Test : DataEnv.Live), role, subject, env == "test", scopes);

@@ -37,5 +37,29 @@ public static class Errors
     }
 
     public static Task WriteAsync(HttpContext http, CloudFranException e) =>
-        WriteAsync(http, e.Status, e.Code, e.Message, e.Details, e.Alternatives);
+        WriteAsync(http, ErrorStatus.Of(e.Kind), e.Code, e.Message, e.Details, e.Alternatives);
+}
+
+/// <summary>The one place where a domain error kind becomes an HTTP status.</summary>
+public static class ErrorStatus
+{
+    public static int Of(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.RuleViolation => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
+        ErrorKind.UpstreamFailed => StatusCodes.Status502BadGateway,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>The status of a per-item error in a batch answer (0 when the item succeeded).</summary>
+    public static int Of(ErrorKind? kind) => kind is { } k ? Of(k) : 0;
 }

@@ -44,8 +44,8 @@ public sealed class BatchSendTests(MessagingFactory factory) : IClassFixture<Mes
 
         Assert.Equal(requests.Count, results.Count);
         Assert.Equal("queued", results[0].Message!.Status);
-        Assert.Equal((400, "INVALID_INPUT"), (results[1].ErrorStatus, results[1].ErrorCode));
-        Assert.Equal((409, "RECIPIENT_OPTED_OUT"), (results[2].ErrorStatus, results[2].ErrorCode));
+        Assert.Equal((ErrorKind.Invalid, "INVALID_INPUT"), (results[1].ErrorKind, results[1].ErrorCode));
+        Assert.Equal((ErrorKind.Conflict, "RECIPIENT_OPTED_OUT"), (results[2].ErrorKind, results[2].ErrorCode));
         Assert.Equal(earlier.GetProperty("messageId").GetString(), results[3].Message!.MessageId);
         Assert.Equal(results[4].Message!.MessageId, results[5].Message!.MessageId);
         Assert.NotNull(results[6].Message);

@@ -46,7 +46,7 @@ public static class EmailStatus
         r.NullableString("error_code"), r.NullableString("error_message"), r.Time("created_at"), r.NullableTime("sent_at"));
 
     public static Abstractions.Errors.CloudFranException OptedOut(string address) =>
-        new(409, MessagingErrors.RecipientOptedOut, $"{address} has unsubscribed from marketing email of this business.",
+        new(ErrorKind.Conflict, MessagingErrors.RecipientOptedOut, $"{address} has unsubscribed from marketing email of this business.",
             [new Abstractions.Errors.FieldError("to", "The recipient unsubscribed.")]);
 }
 

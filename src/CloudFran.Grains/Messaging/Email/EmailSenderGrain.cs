@@ -63,7 +63,7 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
             }
             catch (CloudFranException e)
             {
-                results[i] = new EmailSendResult(null, e.Status, e.Code, e.Message);
+                results[i] = new EmailSendResult(null, e.Kind, e.Code, e.Message);
             }
         }
         if (queue.Count > 0)
@@ -113,7 +113,7 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
                 // Within one batch, a key used twice maps both requests to the one stored row.
                 var message = byId.GetValueOrDefault(ids[n]) ?? (keys[n] is { } key ? byKey.GetValueOrDefault(key) : null);
                 results[queue[n]] = message is null
-                    ? new EmailSendResult(null, 500, "NOT_QUEUED", "The message was not stored.")
+                    ? new EmailSendResult(null, ErrorKind.Unavailable, "NOT_QUEUED", "The message was not stored.")
                     : new EmailSendResult(message);
             }
             signal.Wake();
