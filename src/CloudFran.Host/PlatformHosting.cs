@@ -1,7 +1,7 @@
 using System.Net;
 using CloudFran.Grains.Isolation;
 using CloudFran.Grains.Storage;
-using CloudFran.Grains.Tenancy;
+using CloudFran.Grains.Platform;
 using CloudFran.Host.Database;
 using Npgsql;
 using OpenTelemetry.Metrics;

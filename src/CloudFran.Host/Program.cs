@@ -1,6 +1,13 @@
+using CloudFran.Grains.Autopilot;
+using CloudFran.Grains.Calendar;
 using CloudFran.Grains.Crm;
+using CloudFran.Grains.Email;
+using CloudFran.Grains.Inventory;
+using CloudFran.Grains.Loyalty;
 using CloudFran.Grains.Messaging;
+using CloudFran.Grains.TextIntelligence;
 using CloudFran.Grains.Voice;
+using CloudFran.Grains.Webhooks;
 using CloudFran.Host;
 using CloudFran.Host.Database;
 using CloudFran.Web;
@@ -20,11 +27,18 @@ builder.AddPlatformSilo(database);
 builder.AddPlatformObservability();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
+
+// The modules, one registration each (their routes are listed in the same order in WebSetup.MapCloudFranApis).
 builder.Services.AddMessaging(builder.Configuration);
 builder.Services.AddEmail(builder.Configuration);
+builder.Services.AddWebhooks(builder.Configuration);
+builder.Services.AddCalendar(builder.Configuration);
 builder.Services.AddVoice(builder.Configuration);
+builder.Services.AddInventory(builder.Configuration);
 builder.Services.AddLoyalty(builder.Configuration);
+builder.Services.AddTextIntelligence(builder.Configuration);
 builder.Services.AddCrm(builder.Configuration);
+builder.Services.AddAutopilot(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ErrorHandlingMiddleware.MaxBodyBytes);
 
 var app = builder.Build();

@@ -1,6 +1,3 @@
-using CloudFran.Abstractions.TextIntelligence;
-using CloudFran.Grains.Ai;
-using CloudFran.Grains.TextIntelligence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,18 +31,10 @@ public static class CrmClock
 
 public static class CrmSetup
 {
-    /// <summary>The text-intelligence engine (the model when one is configured, else the lexicon), the lead gateway's JWT settings, the Autopilot inbound listener.</summary>
+    /// <summary>The CRM clock and the lead gateway's JWT settings.</summary>
     public static IServiceCollection AddCrm(this IServiceCollection services, IConfiguration config)
     {
-        services.AddLlm(config);
-        services.AddSingleton<LexiconTextIntelligence>();
-        services.AddSingleton<ITextIntelligence>(sp => sp.GetRequiredService<LlmOptions>() is { Configured: true } llm
-            ? new LlmTextIntelligence(llm.CreateChatClient(), llm, sp.GetRequiredService<LexiconTextIntelligence>(),
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LlmTextIntelligence>>())
-            : sp.GetRequiredService<LexiconTextIntelligence>());
         services.AddKeyedSingleton<TimeProvider>(CrmClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
-        services.AddSingleton<Autopilot.AutopilotInboundSignal>();
-        services.AddHostedService<Autopilot.AutopilotInboundWorker>();
         services.Configure<LeadGatewayOptions>(o =>
         {
             if (config["CLOUDFRAN_JWT_ISSUER"] is { Length: > 0 } iss) o.Issuer = iss;

@@ -178,14 +178,3 @@ public sealed partial class ReservationExpirySweeper(PlatformDb db, TimeProvider
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing expired reservation {ReservationId} failed; retried at the next sweep")]
     private static partial void LogExpiryFailed(ILogger logger, string reservationId, Exception e);
 }
-
-public static class InventorySetup
-{
-    /// <summary>Registers the reservation expiry sweep (runs on every node).</summary>
-    public static IServiceCollection AddInventoryReservationSweeper(this IServiceCollection services)
-    {
-        services.AddSingleton<ReservationExpirySignal>();
-        services.AddHostedService<ReservationExpirySweeper>();
-        return services;
-    }
-}

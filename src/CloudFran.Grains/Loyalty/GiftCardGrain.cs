@@ -5,7 +5,9 @@ using System.Text.Json;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Loyalty;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Storage;
 using Npgsql;
 

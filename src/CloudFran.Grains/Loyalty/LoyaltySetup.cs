@@ -1,10 +1,9 @@
 using System.Globalization;
-using CloudFran.Grains.Loyalty;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-// In the DI namespace so the host's Program.cs registers the module with one line and no extra using.
-namespace Microsoft.Extensions.DependencyInjection;
+namespace CloudFran.Grains.Loyalty;
 
 public static class LoyaltySetup
 {

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Storage;
 using CloudFran.Grains.Background;
 using Microsoft.Extensions.Logging;

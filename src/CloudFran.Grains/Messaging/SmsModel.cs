@@ -1,5 +1,7 @@
 using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Storage;
 using Npgsql;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Messaging.Twilio;

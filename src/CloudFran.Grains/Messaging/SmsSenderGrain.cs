@@ -1,7 +1,9 @@
 using System.Text.Json;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Grains.Storage;
 using Orleans.Concurrency;

@@ -1,5 +1,7 @@
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Storage;
 using Npgsql;
 using Orleans.Concurrency;

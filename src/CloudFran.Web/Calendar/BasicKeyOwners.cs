@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using CloudFran.Grains.Storage;
-using CloudFran.Grains.Tenancy;
+using CloudFran.Grains.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CloudFran.Web.Infrastructure;
+namespace CloudFran.Web.Calendar;
 
 /// <summary>
 /// Which key id and tenant a secret belongs to, for HTTP Basic logins (see <see cref="BasicKeyLogin"/>). A key's id

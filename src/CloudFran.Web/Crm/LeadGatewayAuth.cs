@@ -10,7 +10,7 @@ using CloudFran.Abstractions.Platform;
 using CloudFran.Grains.Crm;
 using CloudFran.Grains.Isolation;
 using CloudFran.Grains.Storage;
-using CloudFran.Grains.Tenancy;
+using CloudFran.Grains.Platform;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

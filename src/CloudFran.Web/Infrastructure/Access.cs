@@ -1,8 +1,9 @@
+using CloudFran.Web.Calendar;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Grains.Isolation;
-using CloudFran.Grains.Tenancy;
+using CloudFran.Grains.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

@@ -3,7 +3,7 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Voice;
 using CloudFran.Grains.Storage;
-using CloudFran.Grains.Tenancy;
+using CloudFran.Grains.Platform;
 using CloudFran.Grains.Voice;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;

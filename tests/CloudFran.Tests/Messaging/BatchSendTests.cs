@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
+using CloudFran.Abstractions.Webhooks;
 using CloudFran.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

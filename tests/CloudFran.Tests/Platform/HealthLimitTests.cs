@@ -1,6 +1,16 @@
 using System.Net;
 using CloudFran.Tests.Infrastructure;
-using CloudFran.Web.Apis;
+using CloudFran.Web.Autopilot;
+using CloudFran.Web.Calendar;
+using CloudFran.Web.Crm;
+using CloudFran.Web.Email;
+using CloudFran.Web.Inventory;
+using CloudFran.Web.Locations;
+using CloudFran.Web.Loyalty;
+using CloudFran.Web.Messaging;
+using CloudFran.Web.Platform;
+using CloudFran.Web.Voice;
+using CloudFran.Web.Webhooks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;

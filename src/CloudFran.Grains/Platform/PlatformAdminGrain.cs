@@ -1,0 +1,55 @@
+using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Platform;
+using CloudFran.Grains.Storage;
+using Orleans.Concurrency;
+
+namespace CloudFran.Grains.Platform;
+
+/// <summary>SuperAdmin reads and tenant creation; stateless, so every node runs its own workers.</summary>
+// Stateless: calls may interleave, so one worker overlaps many database round-trips.
+[StatelessWorker, Reentrant]
+public sealed class PlatformAdminGrain(PlatformDb db) : Grain, IPlatformAdminGrain
+{
+    public async Task<PagedList<TenantView>> ListTenantsAsync(string? status, string? plan, int page, int pageSize)
+    {
+        long total = 0;
+        var rows = await db.QueryAsync(
+            """
+            SELECT tenant_id, business_name, plan, status, timezone, notification_email, brand_color,
+                   custom_quotas::text AS custom_quotas, created_at, updated_at, count(*) OVER () AS total
+              FROM tenants
+             WHERE (@status::text IS NULL OR status = @status::text) AND (@plan::text IS NULL OR plan = @plan::text)
+             ORDER BY created_at, tenant_id
+             LIMIT @limit OFFSET @offset
+            """,
+            r =>
+            {
+                total = r.GetInt64(r.GetOrdinal("total"));
+                return TenantGrain.ReadTenant(r);
+            },
+            ("status", status), ("plan", plan), ("limit", pageSize), ("offset", (page - 1) * pageSize));
+        if (rows.Count == 0 && page > 1)
+        {
+            total = await db.ScalarAsync<long>(
+                "SELECT count(*) FROM tenants WHERE (@status::text IS NULL OR status = @status::text) AND (@plan::text IS NULL OR plan = @plan::text)",
+                ("status", status), ("plan", plan));
+        }
+        return new PagedList<TenantView>(rows, page, pageSize, total);
+    }
+
+    public Task<CreatedTenant> CreateTenantAsync(NewTenant tenant) =>
+        GrainFactory.GetTenantGrain(Ids.New("tn")).CreateAsync(tenant);
+
+    public async Task RegisterBootstrapKeyAsync(string secret)
+    {
+        var hash = ApiKeySecrets.Hash(secret);
+        await db.ExecuteAsync(
+            """
+            INSERT INTO api_keys (key_id, key_hash, tenant_id, key_type, role, name, last_four)
+            VALUES (@kid, @hash, NULL, 'admin', 'admin', 'Bootstrap platform key', @last4)
+            ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL
+            """,
+            ("kid", "key_boot" + hash[..12]), ("hash", hash), ("last4", secret[^4..]));
+        await GrainFactory.GetApiKeyGrain(hash).InvalidateAsync();
+    }
+}
