@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
+using CloudFran.Abstractions.Platform;
 using Npgsql;
 
 namespace CloudFran.Grains.Storage;
 
 /// <summary>
 /// The platform's PostgreSQL: one pooled <see cref="NpgsqlDataSource"/> shared by grains, migrations and the
-/// Orleans providers. Small helpers keep call sites to one statement each.
+/// Orleans providers. Every statement of the platform goes through one of these helpers, on their own
+/// (<see cref="PlatformDb"/>: one pooled connection per statement) or inside a transaction
+/// (<see cref="BeginAsync"/> / <see cref="InTransactionAsync{T}"/>): the same methods, the same parameter style.
 /// </summary>
-public sealed class PlatformDb(NpgsqlDataSource source)
+public sealed class PlatformDb(NpgsqlDataSource source) : ISql
 {
     public NpgsqlDataSource Source { get; } = source;
 
@@ -70,18 +73,25 @@ public sealed class PlatformDb(NpgsqlDataSource source)
     private Task<int> AnalyzeAsync(string table) =>
         ExecuteAsync($"ANALYZE (SKIP_LOCKED) \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
 
-    public async Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] args)
+    public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] args) =>
+        SqlStatements.ExecuteAsync(Source.CreateCommand(sql), args);
+
+    public Task<T?> ScalarAsync<T>(string sql, params (string Name, object? Value)[] args) =>
+        SqlStatements.ScalarAsync<T>(Source.CreateCommand(sql), args);
+
+    public Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, params (string Name, object? Value)[] args) =>
+        SqlStatements.QueryAsync(Source.CreateCommand(sql), map, args);
+
+    public async Task<T?> QuerySingleAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
+        params (string Name, object? Value)[] args) where T : class
     {
-        await using var cmd = Command(sql, args);
-        return await cmd.ExecuteNonQueryAsync();
+        var rows = await QueryAsync(sql, map, args);
+        return rows.Count == 0 ? null : rows[0];
     }
 
-    public async Task<T?> ScalarAsync<T>(string sql, params (string Name, object? Value)[] args)
-    {
-        await using var cmd = Command(sql, args);
-        var value = await cmd.ExecuteScalarAsync();
-        return value is null or DBNull ? default : (T)value;
-    }
+    public Task<PagedList<T>> PageAsync<T>(string sql, Func<NpgsqlDataReader, T> map, int page, int pageSize,
+        params (string Name, object? Value)[] args) =>
+        SqlStatements.PageAsync(this, sql, map, page, pageSize, args);
 
     /// <summary>
     /// For "insert, or return the row already stored under this key" statements (<c>INSERT … ON CONFLICT DO NOTHING
@@ -96,25 +106,33 @@ public sealed class PlatformDb(NpgsqlDataSource source)
         return rows.Count > 0 ? rows : await QueryAsync(sql, map, args);
     }
 
-    public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
-        params (string Name, object? Value)[] args)
+    /// <summary>Opens a connection and begins a transaction on it; dispose without <c>CommitAsync</c> to roll back.</summary>
+    public async Task<PlatformTransaction> BeginAsync(CancellationToken ct = default)
     {
-        await using var cmd = Command(sql, args);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
+        var connection = await Source.OpenConnectionAsync(ct);
+        try
         {
-            rows.Add(map(reader));
+            return new PlatformTransaction(connection, await connection.BeginTransactionAsync(ct));
         }
-        return rows;
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
-    public async Task<T?> QuerySingleAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
-        params (string Name, object? Value)[] args) where T : class
+    /// <summary>Runs <paramref name="work"/> in one transaction and commits it when the work returns.</summary>
+    public async Task<T> InTransactionAsync<T>(Func<PlatformTransaction, Task<T>> work, CancellationToken ct = default)
     {
-        var rows = await QueryAsync(sql, map, args);
-        return rows.Count == 0 ? null : rows[0];
+        await using var tx = await BeginAsync(ct);
+        var result = await work(tx);
+        await tx.CommitAsync(ct);
+        return result;
     }
+
+    /// <inheritdoc cref="InTransactionAsync{T}"/>
+    public Task InTransactionAsync(Func<PlatformTransaction, Task> work, CancellationToken ct = default) =>
+        InTransactionAsync(async tx => { await work(tx); return true; }, ct);
 
     /// <summary>True when a trivial query answers within the timeout.</summary>
     public async Task<bool> PingAsync(TimeSpan timeout)
@@ -131,16 +149,6 @@ public sealed class PlatformDb(NpgsqlDataSource source)
         {
             return false;
         }
-    }
-
-    private NpgsqlCommand Command(string sql, (string Name, object? Value)[] args)
-    {
-        var cmd = Source.CreateCommand(sql);
-        foreach (var (name, value) in args)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return cmd;
     }
 }
 
