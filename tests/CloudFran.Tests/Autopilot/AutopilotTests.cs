@@ -45,19 +45,10 @@ public sealed class AutopilotTests(CrmFactory factory) : IClassFixture<CrmFactor
         await (await client.GetAsync($"/v1/autopilot/leads/{leadId}/conversation")).JsonAsync(HttpStatusCode.OK);
 
     /// <summary>Waits for the inbound listener to apply a reply or STOP to the lead's enrollments.</summary>
-    private static async Task WaitForStatesAsync(HttpClient client, string leadId, string state)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            var enrollments = (await ConversationAsync(client, leadId)).GetProperty("enrollments").EnumerateArray().ToList();
-            if (enrollments.All(e => e.GetProperty("state").GetString() == state))
-            {
-                return;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"The lead's enrollments did not become {state}.");
-    }
+    private static Task WaitForStatesAsync(HttpClient client, string leadId, string state) =>
+        Eventually.Async($"lead {leadId}'s enrollments to become {state}",
+            async () => (await ConversationAsync(client, leadId)).GetProperty("enrollments").EnumerateArray().ToList(),
+            enrollments => enrollments.All(e => e.GetProperty("state").GetString() == state));
 
     private static int Touches(JsonElement conversation, string? campaignId = null) =>
         conversation.GetProperty("messages").EnumerateArray().Count(m =>

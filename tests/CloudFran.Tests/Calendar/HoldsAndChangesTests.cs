@@ -104,15 +104,12 @@ public sealed class HoldsAndChangesTests(FakeClockPlatformFactory factory) : ICl
         await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         factory.Clock.Advance(TimeSpan.FromMinutes(6));
         var signal = factory.Services.GetRequiredService<CloudFran.Grains.Calendar.HoldSweepSignal>();
-        string? status = null;
-        for (var i = 0; i < 100 && status != "released"; i++)
+        await Eventually.Async($"the sweep to release hold {holdId}", async () =>
         {
             signal.Wake();
-            await Task.Delay(100);
             // Read through the directory (a plain query), never the provider's grain, which would release it itself.
-            status = (await (await client.GetAsync($"/v1/calendar/appointments/{holdId}")).JsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString();
-        }
-        Assert.Equal("released", status);
+            return (await (await client.GetAsync($"/v1/calendar/appointments/{holdId}")).JsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString();
+        }, status => status == "released");
     }
 
     [Fact]

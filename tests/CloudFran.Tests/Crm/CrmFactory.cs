@@ -110,15 +110,13 @@ public class CrmFactory : PlatformFactory
 
     public int TwilioCount(string to) => Twilio.Messages.Count(r => r.FormValue("To") == to);
 
-    /// <summary>Waits until the fake Twilio has seen <paramref name="expected"/> messages to <paramref name="to"/>,
-    /// then a little longer to catch any extra one.</summary>
+    /// <summary>Waits until the fake Twilio has seen <paramref name="expected"/> messages to <paramref name="to"/> and the
+    /// outbox holds nothing more for that number (every message to it reached its final state); returns the count then,
+    /// which is final: an extra message would have been a queued row.</summary>
     public async Task<int> SettledTwilioCountAsync(string to, int expected)
     {
-        for (var i = 0; i < 100 && TwilioCount(to) < expected; i++)
-        {
-            await Task.Delay(100);
-        }
-        await Task.Delay(300);
+        await Eventually.True($"{expected} SMS to {to} at the fake Twilio", () => TwilioCount(to) >= expected);
+        await SmsOutboxSettledAsync(to);
         return TwilioCount(to);
     }
 

@@ -35,14 +35,12 @@ public sealed class AutopilotEmailTests(EmailFactory factory) : IClassFixture<Em
     private static async Task<JsonElement> ProcessAsync(HttpClient client, string campaignId) =>
         await (await client.PostAsync($"/v1/autopilot/campaigns/{campaignId}/process", null)).JsonAsync(HttpStatusCode.OK);
 
-    /// <summary>Waits until the relay holds <paramref name="expected"/> messages to the address (or time runs out), then a little longer.</summary>
+    /// <summary>Waits until the relay holds <paramref name="expected"/> messages to the address and the email outbox holds
+    /// nothing more for it (every message to it reached its final state); returns the count then, which is final.</summary>
     private async Task<int> SettledEmailCountAsync(string address, int expected)
     {
-        for (var i = 0; i < 100 && factory.Smtp.To(address).Count() < expected; i++)
-        {
-            await Task.Delay(100);
-        }
-        await Task.Delay(300);
+        await Eventually.True($"{expected} email(s) to {address} at the fake relay", () => factory.Smtp.To(address).Count() >= expected);
+        await factory.EmailOutboxSettledAsync(address);
         return factory.Smtp.To(address).Count();
     }
 

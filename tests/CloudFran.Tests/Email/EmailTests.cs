@@ -31,20 +31,10 @@ public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactor
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 
-    private static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string messageId, string status)
-    {
-        JsonElement last = default;
-        for (var i = 0; i < 200; i++)
-        {
-            last = await (await client.GetAsync($"/v1/email/messages/{messageId}")).JsonAsync(HttpStatusCode.OK);
-            if (last.GetProperty("status").GetString() == status)
-            {
-                return last;
-            }
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Email {messageId} did not reach {status}; last: {last}");
-    }
+    private static Task<JsonElement> WaitForStatusAsync(HttpClient client, string messageId, string status) =>
+        Eventually.Async($"email {messageId} to reach {status}",
+            async () => await (await client.GetAsync($"/v1/email/messages/{messageId}")).JsonAsync(HttpStatusCode.OK),
+            m => m.GetProperty("status").GetString() == status);
 
     private Task<long> EventsAsync(string tenantId, string type) =>
         factory.CountAsync("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = @type", ("t", tenantId), ("type", type));
@@ -160,7 +150,9 @@ public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactor
         await WaitForStatusAsync(client, first.GetProperty("messageId").GetString()!, "sent");
         var third = await SendAsync(client, to, key: "order-42");
         Assert.Equal("sent", third.GetProperty("status").GetString());
-        await Task.Delay(500);
+        // Nothing to the address is left queued: a second email would have been a second row.
+        await factory.EmailOutboxSettledAsync(to);
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM email_messages WHERE to_address = lower(@a)", ("a", to)));
         Assert.Single(factory.Smtp.To(to));
     }
 

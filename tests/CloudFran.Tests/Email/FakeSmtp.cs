@@ -51,19 +51,8 @@ public sealed class FakeSmtp : IAsyncDisposable
     public IEnumerable<SmtpEnvelope> To(string address) =>
         Messages.Where(m => m.Recipients.Contains(address, StringComparer.OrdinalIgnoreCase));
 
-    public async Task<SmtpEnvelope> WaitForAsync(string address, int count = 1)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var found = To(address).ToList();
-            if (found.Count >= count)
-            {
-                return found[count - 1];
-            }
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"No {count} message(s) to {address} arrived.");
-    }
+    public async Task<SmtpEnvelope> WaitForAsync(string address, int count = 1) =>
+        (await Eventually.That($"{count} message(s) to {address} at the fake relay", () => To(address).ToList(), found => found.Count >= count))[count - 1];
 
     private async Task AcceptLoopAsync()
     {

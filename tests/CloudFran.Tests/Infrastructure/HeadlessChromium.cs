@@ -43,28 +43,28 @@ public sealed class HeadlessChromium : IAsyncDisposable
         process.BeginOutputReadLine();
         var browser = new HeadlessChromium(process, profile);
         using var http = new HttpClient();
-        string? socketUrl = null;
-        for (var i = 0; i < 100 && socketUrl is null; i++)
+        string? socketUrl;
+        try
         {
-            try
+            socketUrl = await Eventually.Async("Chromium to open its DevTools endpoint", async () =>
             {
-                using var response = await http.PutAsync($"http://127.0.0.1:{port}/json/new?{Uri.EscapeDataString(url)}", null);
-                if (response.IsSuccessStatusCode)
+                try
                 {
+                    using var response = await http.PutAsync($"http://127.0.0.1:{port}/json/new?{Uri.EscapeDataString(url)}", null);
+                    if (!response.IsSuccessStatusCode) return null;
                     using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                    socketUrl = doc.RootElement.GetProperty("webSocketDebuggerUrl").GetString();
+                    return doc.RootElement.GetProperty("webSocketDebuggerUrl").GetString();
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            if (socketUrl is null) await Task.Delay(200);
+                catch (HttpRequestException)
+                {
+                    return null; // Not listening yet.
+                }
+            }, s => s is not null);
         }
-        if (socketUrl is null)
+        catch
         {
             await browser.DisposeAsync();
-            throw new InvalidOperationException("Chromium did not open its DevTools endpoint.");
+            throw;
         }
         await browser._socket.ConnectAsync(new Uri(socketUrl), CancellationToken.None);
         return browser;
@@ -102,16 +102,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Polls an expression until it yields a string satisfying <paramref name="match"/>.</summary>
     public async Task<string> WaitForAsync(string expression, Func<string, bool> match, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        var last = "";
-        while (DateTime.UtcNow < deadline)
+        return await Eventually.Async($"the page expression '{expression}' to match", async () =>
         {
             var value = await EvaluateAsync(expression);
-            last = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ToString();
-            if (match(last)) return last;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"'{expression}' never matched; last value: {last}");
+            return value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ToString();
+        }, match, timeout);
     }
 
     public async ValueTask DisposeAsync()

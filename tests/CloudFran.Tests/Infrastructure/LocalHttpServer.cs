@@ -67,20 +67,8 @@ public sealed class LocalHttpServer : IAsyncDisposable
         return server;
     }
 
-    public async Task<RecordedRequest> WaitForAsync(Func<RecordedRequest, bool> match, TimeSpan? timeout = null)
-    {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (DateTime.UtcNow < until)
-        {
-            var found = Requests.FirstOrDefault(match);
-            if (found is not null)
-            {
-                return found;
-            }
-            await Task.Delay(50);
-        }
-        throw new TimeoutException("The expected request did not arrive.");
-    }
+    public async Task<RecordedRequest> WaitForAsync(Func<RecordedRequest, bool> match, TimeSpan? timeout = null, string what = "the expected request") =>
+        (await Eventually.That($"{what} to reach {BaseUrl} ({Requests.Count} requests so far)", () => Requests.FirstOrDefault(match), r => r is not null, timeout))!;
 
     public async ValueTask DisposeAsync()
     {

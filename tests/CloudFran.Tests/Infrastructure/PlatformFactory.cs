@@ -71,6 +71,22 @@ public class PlatformFactory : WebApplicationFactory<Program>
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Waits until no outbound SMS to <paramref name="phone"/> is still queued in the outbox: every message to it has
+    /// reached its final state (sent to Twilio, failed or suppressed), so what a fake Twilio saw for it is final.
+    /// The signal for "nothing more is sent", instead of sleeping.
+    /// </summary>
+    public Task SmsOutboxSettledAsync(string phone) =>
+        Eventually.Async($"the SMS outbox to {phone} to settle (no queued row)", () => CountAsync(
+            "SELECT count(*) FROM sms_messages WHERE direction = 'outbound' AND contact_phone = @p AND status = 'queued'", ("p", phone)),
+            queued => queued == 0);
+
+    /// <summary>As <see cref="SmsOutboxSettledAsync"/> for email: no message to <paramref name="address"/> is still queued.</summary>
+    public Task EmailOutboxSettledAsync(string address) =>
+        Eventually.Async($"the email outbox to {address} to settle (no queued row)", () => CountAsync(
+            "SELECT count(*) FROM email_messages WHERE to_address = lower(@a) AND status = 'queued'", ("a", address)),
+            queued => queued == 0);
+
     /// <summary>A second platform process-equivalent on an existing database (restart tests).</summary>
     public static PlatformFactory OnDatabase(string connectionString) => new(nameof(OnDatabase), connectionString);
 

@@ -321,17 +321,16 @@ public sealed class LoyaltyTests(LoyaltyFactory factory) : IClassFixture<Loyalty
 
         var earn = await LoyaltyFactory.EarnAsync(client, friend, new { amount = 10.00m });
         Assert.Equal(60, earn.GetProperty("pointsDelta").GetInt64());
-        JsonElement referrerView = default;
-        for (var i = 0; i < 100; i++)
-        {
-            referrerView = await LoyaltyFactory.MemberAsync(client, referrer);
-            if (referrerView.GetProperty("points").GetInt64() == 200) break;
-            await Task.Delay(100);
-        }
+        var referrerView = await Eventually.Async("the referrer's reward for the friend's first purchase",
+            () => LoyaltyFactory.MemberAsync(client, referrer), m => m.GetProperty("points").GetInt64() == 200);
         Assert.Equal(200, referrerView.GetProperty("points").GetInt64());
         // A second purchase does not complete it again.
         await LoyaltyFactory.EarnAsync(client, friend, new { amount = 10.00m });
-        await Task.Delay(300);
+        // The referral reached its final state and its one bonus entry is written: no award is pending anywhere (a second
+        // purchase decides "not the first" inside its own call), so the balance read next is final.
+        await Eventually.Async($"referral {code} to reach its final state", () => factory.CountAsync(
+            "SELECT count(*) FROM loyalty_referrals WHERE referrer_member_id = @m AND status = 'rewarded'", ("m", referrer)), n => n == 1);
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM loyalty_ledger WHERE member_id = @m AND kind = 'referral_bonus'", ("m", referrer)));
         Assert.Equal(200, (await LoyaltyFactory.MemberAsync(client, referrer)).GetProperty("points").GetInt64());
     }
 

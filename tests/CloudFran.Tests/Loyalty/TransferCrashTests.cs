@@ -29,6 +29,7 @@ public sealed class TransferCrashTests : IAsyncLifetime
             if (Target.TryGetValue(transferId, out var reached) && Interlocked.Exchange(ref _parked, 1) == 0)
             {
                 reached.TrySetResult(silo.SiloAddress);
+                // Parked for good: the test kills this silo with the transfer debited but not credited (the subject of the test).
                 await Task.Delay(Timeout.Infinite);
             }
         }
@@ -109,13 +110,8 @@ public sealed class TransferCrashTests : IAsyncLifetime
         try { await inFlight.WaitAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { /* the caller lost its answer with the silo */ }
 
         // The surviving silo's sweep resumes the debited transfer and credits Bob once.
-        string status = "";
-        for (var i = 0; i < 300 && status != "completed"; i++)
-        {
-            status = await ScalarAsync<string>("SELECT status FROM loyalty_transfers WHERE transfer_id = @id", ("id", transferId));
-            if (status != "completed") await Task.Delay(100);
-        }
-        Assert.Equal("completed", status);
+        await Eventually.Async($"transfer {transferId} to be completed by the surviving silo's sweep",
+            () => ScalarAsync<string>("SELECT status FROM loyalty_transfers WHERE transfer_id = @id", ("id", transferId)), s => s == "completed");
         Assert.Equal(750L, await ScalarAsync<long>("SELECT points_balance FROM loyalty_members WHERE member_id = @m", ("m", alice)));
         Assert.Equal(250L, await ScalarAsync<long>("SELECT points_balance FROM loyalty_members WHERE member_id = @m", ("m", bob)));
         Assert.Equal(2L, await ScalarAsync<long>("SELECT count(*) FROM loyalty_ledger WHERE reference = @id", ("id", transferId)));

@@ -117,15 +117,13 @@ public sealed class WalletPaymentTests(LoyaltyFactory factory) : IClassFixture<L
         var spends = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             client.PostJsonAsync($"/v1/loyalty/members/{id}/wallet/spend", new { amount = 5.00m, idempotencyKey = $"spend-{i}" })));
         Assert.All(spends, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
-        decimal balance = 0;
-        for (var i = 0; i < 100; i++)
-        {
-            balance = (await LoyaltyFactory.MemberAsync(client, id)).GetProperty("walletBalance").GetDecimal();
-            if (balance == 40.00m) break;
-            await Task.Delay(100);
-        }
+        var balance = await Eventually.Async("the wallet to show the eight spends and the one reload",
+            async () => (await LoyaltyFactory.MemberAsync(client, id)).GetProperty("walletBalance").GetDecimal(), b => b == 40.00m);
         Assert.Equal(50.00m - 40.00m + 30.00m, balance);
-        await Task.Delay(500);
+        // Reloads start inside the spends (all answered by now); wait until none of the member's loads is still open,
+        // so the load rows and ledger below are final.
+        await Eventually.Async("the member's wallet loads to reach a final state", () => CountAsync(
+            "SELECT count(*) FROM loyalty_wallet_loads WHERE member_id = @m AND status IN ('pending', 'processing')", id), n => n == 0);
         Assert.Equal(1, await CountAsync("SELECT count(*) FROM loyalty_wallet_loads WHERE member_id = @m AND auto_reload", id));
         Assert.Equal(2, await CountAsync("SELECT count(*) FROM loyalty_ledger WHERE member_id = @m AND kind = 'wallet_load'", id));
         Assert.Single(factory.Stripe.PaymentIntentRequests, r => r.FormValue("metadata[cf_member_id]") == id && r.FormValue("off_session") == "true");

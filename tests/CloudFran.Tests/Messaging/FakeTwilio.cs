@@ -29,7 +29,7 @@ public sealed class FakeTwilio : IAsyncDisposable
     public static async Task<FakeTwilio> StartAsync() => new(await LocalHttpServer.StartAsync());
 
     public Task<RecordedRequest> WaitForMessageAsync(string to, TimeSpan? timeout = null) =>
-        _server.WaitForAsync(r => r.Path.EndsWith("/Messages.json", StringComparison.Ordinal) && r.FormValue("To") == to, timeout);
+        _server.WaitForAsync(r => r.Path.EndsWith("/Messages.json", StringComparison.Ordinal) && r.FormValue("To") == to, timeout, $"an SMS to {to}");
 
     private async Task HandleAsync(RecordedRequest request, HttpResponse response)
     {

@@ -60,21 +60,12 @@ public sealed class MessagingFactory : PlatformFactory
         return await client.SendAsync(request);
     }
 
-    public static async Task<JsonElement> WaitForMessageStatusAsync(HttpClient client, string phone, string messageId, string status)
-    {
-        JsonElement last = default;
-        for (var i = 0; i < 100; i++)
+    public static Task<JsonElement> WaitForMessageStatusAsync(HttpClient client, string phone, string messageId, string status) =>
+        Eventually.Async($"message {messageId} to reach {status}", async () =>
         {
             var thread = await (await client.GetAsync($"/v1/sms/messages?phone={Uri.EscapeDataString(phone)}")).JsonAsync(HttpStatusCode.OK);
-            last = thread.GetProperty("data").EnumerateArray().FirstOrDefault(m => m.GetProperty("messageId").GetString() == messageId);
-            if (last.ValueKind != JsonValueKind.Undefined && last.GetProperty("status").GetString() == status)
-            {
-                return last;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"Message {messageId} did not reach {status}; last: {last}");
-    }
+            return thread.GetProperty("data").EnumerateArray().FirstOrDefault(m => m.GetProperty("messageId").GetString() == messageId);
+        }, m => m.ValueKind != JsonValueKind.Undefined && m.GetProperty("status").GetString() == status);
 
     public override async ValueTask DisposeAsync()
     {

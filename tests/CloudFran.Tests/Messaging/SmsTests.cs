@@ -121,7 +121,8 @@ public sealed class SmsTests(MessagingFactory factory) : IClassFixture<Messaging
             await factory.Twilio.WaitForMessageAsync(to);
             await (await client.PostJsonAsync("/v1/sms/opt-outs", new { phone = to, reason = "complaint" })).JsonAsync(HttpStatusCode.Created);
             var acknowledged = DateTimeOffset.UtcNow;
-            await Task.Delay(1500);
+            // The signal that nothing more can go out: every one of the 15 messages reached its final state.
+            await factory.SmsOutboxSettledAsync(to);
             var after = factory.Twilio.Messages.Where(r => r.FormValue("To") == to && r.ReceivedAt > acknowledged).ToList();
             Assert.Empty(after);
             var thread = await (await client.GetAsync($"/v1/sms/messages?phone={Uri.EscapeDataString(to)}&pageSize=50")).JsonAsync(HttpStatusCode.OK);
@@ -185,7 +186,9 @@ public sealed class SmsTests(MessagingFactory factory) : IClassFixture<Messaging
         var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Send()));
         Assert.Single(results.Select(r => r.GetProperty("messageId").GetString()).Distinct());
         await factory.Twilio.WaitForMessageAsync(to);
-        await Task.Delay(500);
+        // Every message to the number reached its final state: a second send would have been a second (queued) row.
+        await factory.SmsOutboxSettledAsync(to);
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM sms_messages WHERE direction = 'outbound' AND contact_phone = @p", ("p", to)));
         Assert.Single(factory.Twilio.Messages, r => r.FormValue("To") == to);
     }
 
@@ -209,12 +212,8 @@ public sealed class SmsTests(MessagingFactory factory) : IClassFixture<Messaging
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand("SELECT count(*) FROM sms_messages WHERE message_id = ANY(@ids) AND twilio_sid IS NOT NULL", conn);
             cmd.Parameters.AddWithValue("ids", sent);
-            var stored = 0L;
-            for (var i = 0; i < 100 && stored < 11; i++)
-            {
-                await Task.Delay(100);
-                stored = (long)(await cmd.ExecuteScalarAsync())!;
-            }
+            var stored = await Eventually.Async("11 of the 12 messages to store their Twilio SID",
+                async () => (long)(await cmd.ExecuteScalarAsync())!, n => n >= 11);
             // Ten unique SIDs and one of the clashing pair are stored; the other of the pair is not.
             Assert.Equal(11L, stored);
             for (var i = 2; i < phones.Count; i++)

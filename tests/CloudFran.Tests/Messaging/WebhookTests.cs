@@ -61,14 +61,9 @@ public sealed class WebhookTests(MessagingFactory factory) : IClassFixture<Messa
         Assert.Equal(phone, payload.RootElement.GetProperty("data").GetProperty("phone").GetString());
         _ = delivered;
 
-        JsonElement delivery = default;
-        for (var i = 0; i < 50; i++)
-        {
-            var deliveries = await (await client.GetAsync($"/v1/webhooks/endpoints/{endpointId}/deliveries")).JsonAsync(HttpStatusCode.OK);
-            delivery = deliveries.GetProperty("data")[0];
-            if (delivery.GetProperty("status").GetString() == "succeeded") break;
-            await Task.Delay(100);
-        }
+        var delivery = await Eventually.Async("the delivery to be recorded as succeeded", async () =>
+            (await (await client.GetAsync($"/v1/webhooks/endpoints/{endpointId}/deliveries")).JsonAsync(HttpStatusCode.OK)).GetProperty("data")[0],
+            d => d.GetProperty("status").GetString() == "succeeded");
         Assert.Equal("succeeded", delivery.GetProperty("status").GetString());
         Assert.Equal(3, delivery.GetProperty("attempts").GetInt32());
         Assert.Equal(204, delivery.GetProperty("lastStatusCode").GetInt32());
@@ -89,13 +84,9 @@ public sealed class WebhookTests(MessagingFactory factory) : IClassFixture<Messa
         using var client = tenant.Live();
         var (goneId, _) = await RegisterAsync(client, receiver.BaseUrl + "/gone", "*");
         await (await client.PostJsonAsync("/v1/sms/opt-outs", new { phone = MessagingFactory.RandomPhone() })).JsonAsync(HttpStatusCode.Created);
-        JsonElement endpoint = default;
-        for (var i = 0; i < 50; i++)
-        {
-            endpoint = await (await client.GetAsync($"/v1/webhooks/endpoints/{goneId}")).JsonAsync(HttpStatusCode.OK);
-            if (endpoint.GetProperty("status").GetString() == "disabled") break;
-            await Task.Delay(100);
-        }
+        var endpoint = await Eventually.Async("the endpoint answering 410 to be disabled", async () =>
+            await (await client.GetAsync($"/v1/webhooks/endpoints/{goneId}")).JsonAsync(HttpStatusCode.OK),
+            e => e.GetProperty("status").GetString() == "disabled");
         Assert.Equal("disabled", endpoint.GetProperty("status").GetString());
 
         await using var second = await LocalHttpServer.StartAsync();

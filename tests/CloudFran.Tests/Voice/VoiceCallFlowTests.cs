@@ -324,7 +324,11 @@ public sealed class VoiceCallFlowTests(MessagingFactory factory) : IClassFixture
         Assert.DoesNotContain("text", done);
         await call.EndAsync();
         Assert.Equal("booked", (await call.LogAsync()).GetProperty("outcome").GetString());
-        await Task.Delay(300);
+        // The confirmation text is attempted inside the turn that booked: no outbox row was written for the caller, and
+        // nothing to the caller is left queued, so the fake Twilio's record for them is final.
+        Assert.Equal(0, await factory.CountAsync("SELECT count(*) FROM sms_messages WHERE direction = 'outbound' AND contact_phone = @p AND status <> 'suppressed'",
+            ("p", caller)));
+        await factory.SmsOutboxSettledAsync(caller);
         Assert.DoesNotContain(factory.Twilio.Messages, m => m.FormValue("To") == caller);
     }
 
@@ -367,7 +371,7 @@ public sealed class VoiceCallFlowTests(MessagingFactory factory) : IClassFixture
         };
         Assert.Equal(HttpStatusCode.NoContent, (await factory.PostTwilioAsync("/api/voice-receptionist/recording-status", form)).StatusCode);
         Assert.Equal("https://api.twilio.com/recordings/RE123", (await call.LogAsync()).GetProperty("recordingUrl").GetString());
-        Assert.True(await WaitForRecordingRequestAsync(call.CallSid), string.Join(", ", factory.Twilio.Requests.Select(r => r.Path)));
+        await WaitForRecordingRequestAsync(call.CallSid);
 
         var quiet = await VoiceLocation.CreateAsync(factory, recordCalls: false);
         var other = new VoiceCall(factory, quiet);
@@ -377,15 +381,9 @@ public sealed class VoiceCallFlowTests(MessagingFactory factory) : IClassFixture
         Assert.Equal(JsonValueKind.Null, (await other.LogAsync()).GetProperty("recordingUrl").ValueKind);
     }
 
-    private async Task<bool> WaitForRecordingRequestAsync(string callSid)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (factory.Twilio.Requests.Any(r => r.Path.EndsWith($"/Calls/{callSid}/Recordings.json", StringComparison.Ordinal))) return true;
-            await Task.Delay(100);
-        }
-        return false;
-    }
+    private Task WaitForRecordingRequestAsync(string callSid) =>
+        Eventually.True($"the recording request for call {callSid} at the fake Twilio",
+            () => factory.Twilio.Requests.Any(r => r.Path.EndsWith($"/Calls/{callSid}/Recordings.json", StringComparison.Ordinal)));
 
     [Fact]
     public async Task Call_log_filters_by_outcome_and_date_and_validates_input()

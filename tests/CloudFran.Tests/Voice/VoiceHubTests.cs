@@ -36,16 +36,9 @@ public sealed class VoiceHubTests(MessagingFactory factory) : IClassFixture<Mess
             }
         }
 
-        public async Task<JsonElement> WaitAsync(string name, Func<JsonElement, bool> match)
-        {
-            for (var i = 0; i < 100; i++)
-            {
-                var hit = Events.FirstOrDefault(e => e.Name == name && match(e.Data));
-                if (hit.Name is not null) return hit.Data;
-                await Task.Delay(50);
-            }
-            throw new TimeoutException($"No {name}; got: {string.Join(", ", Events.Select(e => e.Name))}");
-        }
+        public async Task<JsonElement> WaitAsync(string name, Func<JsonElement, bool> match) =>
+            (await Eventually.That($"a matching {name} on the dashboard (got: {string.Join(", ", Events.Select(e => e.Name))})",
+                () => Events.FirstOrDefault(e => e.Name == name && match(e.Data)), hit => hit.Name is not null)).Data;
     }
 
     [Fact]
@@ -58,7 +51,8 @@ public sealed class VoiceHubTests(MessagingFactory factory) : IClassFixture<Mess
         await hub.StartAsync();
         await hub.InvokeAsync("JoinTenantGroup", location.Tenant.TenantId);
 
-        var other = await factory.CreateTenantAsync();
+        var otherLocation = await VoiceLocation.CreateAsync(factory);
+        var other = otherLocation.Tenant;
         await using var otherHub = Connect(other.LiveKey, other.TenantId);
         var theirs = new Recorder();
         theirs.Attach(otherHub);
@@ -86,7 +80,12 @@ public sealed class VoiceHubTests(MessagingFactory factory) : IClassFixture<Mess
         Assert.Equal(17, ended.GetProperty("durationSeconds").GetInt32());
         Assert.Equal("answered", ended.GetProperty("outcome").GetString());
 
-        await Task.Delay(200);
+        // A marker call in the other tenant, started after this call ended: once its end reaches their dashboard, any
+        // event of this call sent to them (earlier, on the same connection) would have arrived before it.
+        var marker = new VoiceCall(factory, otherLocation);
+        await marker.StartAsync();
+        await marker.EndAsync();
+        await theirs.WaitAsync("CallEnded", e => e.GetProperty("callSid").GetString() == marker.CallSid);
         Assert.DoesNotContain(theirs.Events, e => e.Data.GetProperty("callSid").GetString() == call.CallSid);
     }
 
