@@ -1,6 +1,7 @@
 using System.Net;
 using CloudFran.Tests.Crm;
 using CloudFran.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CloudFran.Tests.Autopilot;
@@ -11,7 +12,8 @@ public sealed class AutopilotReminderTests
     [Fact]
     public async Task The_reminder_tick_sends_due_touches_by_itself()
     {
-        await using var factory = new CrmFactory();
+        // The reminder service runs on a clock of the test's, so the one-minute tick comes when the test moves it.
+        await using var factory = new CrmFactory { ReminderClock = new FakeTimeProvider(DateTimeOffset.UtcNow) };
         var tenant = await factory.CreateTenantAsync();
         using var client = tenant.Live();
         await CrmFactory.ConfigureTwilioAsync(client);
@@ -23,11 +25,14 @@ public sealed class AutopilotReminderTests
         await (await client.PostJsonAsync($"/v1/autopilot/campaigns/{campaignId}/leads", new { name = "Tia Ray", phone, timezone = "America/New_York" }))
             .JsonAsync(HttpStatusCode.Created);
 
-        // Reminders have a one-minute period; wait (bounded) for the first tick's touch to reach Twilio.
-        for (var i = 0; i < 180 && factory.TwilioCount(phone) == 0; i++)
+        // Reminders have a one-minute period: move the reminder clock a minute at a time until the tick's touch reaches
+        // Twilio. The campaign's own clock stands still, so however many ticks that takes, only the first touch is due.
+        await Eventually.True("the reminder tick's touch at the fake Twilio", () =>
         {
-            await Task.Delay(1000);
-        }
+            if (factory.TwilioCount(phone) > 0) return true;
+            factory.ReminderClock!.Advance(TimeSpan.FromMinutes(1));
+            return false;
+        });
         Assert.Equal(1, await factory.SettledTwilioCountAsync(phone, 1));
         var message = factory.Twilio.Messages.Single(m => m.FormValue("To") == phone);
         Assert.StartsWith("Hi Tia, we miss you", message.FormValue("Body"));

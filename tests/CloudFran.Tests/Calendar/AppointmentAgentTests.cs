@@ -43,7 +43,8 @@ public sealed class BookingLanguageTests
     }
 }
 
-public sealed class AppointmentAgentTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(CalendarCollection.Name)]
+public sealed class AppointmentAgentTests(PlatformFactory factory)
 {
     [Fact]
     public async Task The_agent_books_what_was_asked_or_answers_with_alternatives()

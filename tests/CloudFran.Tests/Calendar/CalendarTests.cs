@@ -7,7 +7,8 @@ using Xunit;
 namespace CloudFran.Tests.Calendar;
 
 /// <summary>Calendar over HTTP: setup, availability, booking (409 with alternatives), cancel, concurrency, isolation.</summary>
-public sealed class CalendarTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(CalendarCollection.Name)]
+public sealed class CalendarTests(PlatformFactory factory)
 {
     private static readonly DateOnly Day = NextMonday();
 

@@ -8,19 +8,8 @@ using Xunit;
 
 namespace CloudFran.Tests.Calendar;
 
-/// <summary>The platform with a controllable clock (holds expire by time).</summary>
-public sealed class FakeClockPlatformFactory : PlatformFactory
-{
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-    }
-}
-
-public sealed class HoldsAndChangesTests(FakeClockPlatformFactory factory) : IClassFixture<FakeClockPlatformFactory>
+[Collection(FakeClockCollection.Name)]
+public sealed class HoldsAndChangesTests(FakeClockPlatformFactory factory)
 {
     private static readonly TimeZoneInfo Chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
 
@@ -167,7 +156,8 @@ public sealed class HoldsAndChangesTests(FakeClockPlatformFactory factory) : ICl
     }
 }
 
-public sealed class ReminderTests(FakeClockPlatformFactory factory) : IClassFixture<FakeClockPlatformFactory>
+[Collection(FakeClockCollection.Name)]
+public sealed class ReminderTests(FakeClockPlatformFactory factory)
 {
     [Fact]
     public async Task The_day_before_one_reminder_sms_and_event_go_out()

@@ -32,7 +32,8 @@ public sealed record CenterLogin(string KeyId, string Secret)
 }
 
 /// <summary>The Scheduling Center appointments surface over the calendar grains.</summary>
-public sealed class SchedulingCenterTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(CalendarCollection.Name)]
+public sealed class SchedulingCenterTests(PlatformFactory factory)
 {
     private static readonly TimeZoneInfo Chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
     private static readonly DateOnly Day = NextMonday();
@@ -298,7 +299,8 @@ public sealed class SchedulingCenterTests(PlatformFactory factory) : IClassFixtu
 }
 
 /// <summary>A booking made by the voice receptionist is a Scheduling Center appointment.</summary>
-public sealed class SchedulingCenterVoiceTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(VoiceCollection.Name)]
+public sealed class SchedulingCenterVoiceTests(MessagingFactory factory)
 {
     [Fact]
     public async Task A_phone_booking_is_listed_in_the_scheduling_center()

@@ -8,7 +8,8 @@ using Xunit;
 namespace CloudFran.Tests.Calendar;
 
 /// <summary>Seated providers, per-location booking rules and secret feed URLs.</summary>
-public sealed class SeatsRulesFeedsTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(CalendarCollection.Name)]
+public sealed class SeatsRulesFeedsTests(PlatformFactory factory)
 {
     private static readonly TimeZoneInfo Chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
     private static readonly DateOnly Day = NextMonday();

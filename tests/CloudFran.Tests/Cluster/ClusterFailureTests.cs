@@ -101,6 +101,7 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
                     // Node down or request cut: try another.
                 }
                 Interlocked.Increment(ref Retries);
+                // A load balancer's back-off before the next node: part of the client being modelled, not a wait for a result.
                 await Task.Delay(300);
             }
             return null;
@@ -184,7 +185,7 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
             members.Add(member.GetProperty("memberId").GetString()!);
         }
 
-        // Last before the load (the kill comes 4 s later, the reminders' first tick 60 s after registration).
+        // Last before the load (the kill comes after the first operations, the reminders' first tick 60 s after registration).
         var victimLeads = await RemindersOnNodeThreeAsync(admin, n1, wanted: 2);
 
         var nodes = Enumerable.Range(1, 3).Select(i => Node(i, key, tenantId)).ToArray();
@@ -197,17 +198,20 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         var touchesAtKill = -1;
         var killedAt = DateTime.MaxValue;
         var day = DateTime.UtcNow.Date.AddDays(5);
-        var stop = DateTime.UtcNow.AddSeconds(14);
-        var killAt = DateTime.UtcNow.AddSeconds(4);
+        // A fixed amount of work, whatever the machine's speed: 120 operations (30 of each kind) from six workers; the
+        // worker that finishes operation 24 kills node 3 while the others keep going, so most of the load runs across the kill.
+        const int operations = 120;
+        const int killAfter = 24;
         var killed = false;
         var slot = -1;
         var serial = 0;
+        var finished = 0;
 
         var workers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
         {
-            while (DateTime.UtcNow < stop)
+            int n;
+            while ((n = Interlocked.Increment(ref serial)) <= operations)
             {
-                var n = Interlocked.Increment(ref serial);
                 switch (n % 4)
                 {
                     case 3:
@@ -255,7 +259,7 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
                         }
                         break;
                 }
-                if (!killed && DateTime.UtcNow >= killAt && w == 0)
+                if (Interlocked.Increment(ref finished) == killAfter)
                 {
                     killed = true;
                     killedAt = DateTime.UtcNow;
@@ -268,7 +272,9 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         await Task.WhenAll(workers);
         Assert.True(killed);
         output.WriteLine($"acknowledged: {ackedSms.Count} sms, {ackedBookings.Count} bookings, {ackedOptOuts.Count} opt-outs; {client.Retries} retries");
-        Assert.True(ackedSms.Count > 10 && ackedBookings.Count > 10 && ackedOptOuts.Count > 10 && ackedEarns.Count > 10);
+        // Of the 30 operations of each kind, a client gives up on one only after 12 failed attempts on the nodes.
+        Assert.True(ackedSms.Count > 10 && ackedBookings.Count > 10 && ackedOptOuts.Count > 10 && ackedEarns.Count + unresolvedEarns.Count == operations / 4,
+            $"acknowledged {ackedSms.Count} sms, {ackedBookings.Count} bookings, {ackedOptOuts.Count} opt-outs, {ackedEarns.Count} earns (+{unresolvedEarns.Count} unresolved) of {operations / 4} each");
 
         // A client that got no answer for an earn keeps retrying it with the same key until it is acknowledged.
         foreach (var (earnKey, (earnMember, points)) in unresolvedEarns)
@@ -327,14 +333,9 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         // Every event reaches the receiver, and never under two different ids.
         var events = await RowsAsync("SELECT event_id, 1 FROM outbox_events WHERE tenant_id = @t AND event_type IN ('sms.opt_out', 'appointment.booked')");
         Assert.True(events.Count >= ackedOptOuts.Count + ackedBookings.Count);
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        HashSet<string> received = [];
-        while (DateTime.UtcNow < deadline)
-        {
-            received = _receiver.Requests.Select(r => r.Headers.GetValueOrDefault("webhook-id") ?? "").ToHashSet();
-            if (events.All(e => received.Contains(e.Item1))) break;
-            await Task.Delay(500);
-        }
+        var received = await Eventually.That($"all {events.Count} events at the webhook receiver",
+            () => _receiver.Requests.Select(r => r.Headers.GetValueOrDefault("webhook-id") ?? "").ToHashSet(),
+            ids => events.All(e => ids.Contains(e.Item1)), TimeSpan.FromSeconds(120));
         Assert.All(events, e => Assert.Contains(e.Item1, received));
         var subjects = _receiver.Requests
             .Select(r => JsonDocument.Parse(r.Body).RootElement)
@@ -345,11 +346,8 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
 
         // Every acknowledged SMS reaches Twilio (bodies are unique: "m" + the request's serial).
         var bodies = ackedSms.Keys.Select(k => "m" + k["crash-sms-".Length..]).ToList();
-        deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && bodies.Any(b => !_twilio.Messages.Any(m => m.FormValue("Body") == b)))
-        {
-            await Task.Delay(500);
-        }
+        await Eventually.True($"all {bodies.Count} acknowledged SMS at the fake Twilio",
+            () => bodies.All(b => _twilio.Messages.Any(m => m.FormValue("Body") == b)), TimeSpan.FromSeconds(120));
         Assert.All(bodies, b => Assert.Contains(_twilio.Messages, m => m.FormValue("Body") == b));
         var twice = _twilio.Messages.GroupBy(m => m.FormValue("Body")).Count(g => g.Count() > 1);
         output.WriteLine($"SMS bodies posted to Twilio more than once: {twice}");
@@ -357,26 +355,30 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         // The reminders node 3 owned fire on the survivors: no touch had gone out when it died, and each lead gets
         // exactly one.
         Assert.Equal(0, touchesAtKill);
-        deadline = DateTime.UtcNow.AddSeconds(180);
-        while (DateTime.UtcNow < deadline && victimLeads.Any(p => !_twilio.Messages.Any(m => m.FormValue("To") == p)))
+        await Eventually.True("a touch to each lead of node 3's campaigns",
+            () => victimLeads.All(p => _twilio.Messages.Any(m => m.FormValue("To") == p)), TimeSpan.FromSeconds(240));
+        output.WriteLine($"node 3's reminders fired on the survivors {(DateTime.UtcNow - killedAt).TotalSeconds:F0} s or less after the kill");
+        // "Exactly one": a second touch would be a second outbox row for the lead. Each lead has one row, and none is still
+        // queued, so what Twilio saw is final (the next touch of the cadence is 30 days away).
+        foreach (var phone in victimLeads)
         {
-            await Task.Delay(1000);
+            await Eventually.Async($"the outbox to {phone} to settle", async () =>
+            {
+                await using var cmd = new NpgsqlCommand(
+                    "SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FROM sms_messages WHERE tenant_id = @t AND direction = 'outbound' AND contact_phone = @p", db);
+                cmd.Parameters.AddWithValue("t", tenantId);
+                cmd.Parameters.AddWithValue("p", phone);
+                await using var reader = await cmd.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                return (Queued: reader.GetInt64(0), Rows: reader.GetInt64(1));
+            }, c => c.Queued == 0 && c.Rows == 1);
         }
-        await Task.Delay(2000);
         Assert.All(victimLeads, p => Assert.Single(_twilio.Messages, m => m.FormValue("To") == p));
-        output.WriteLine($"node 3's reminders fired on the survivors {(DateTime.UtcNow.AddSeconds(-2) - killedAt).TotalSeconds:F0} s or less after the kill");
 
         // The cluster noticed the dead node; restarted, it rejoins and serves.
         using var anon = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpBase}") };
-        deadline = DateTime.UtcNow.AddSeconds(90);
-        var silos = 0;
-        while (DateTime.UtcNow < deadline)
-        {
-            silos = (await (await anon.GetAsync("/health")).JsonAsync(HttpStatusCode.OK)).GetProperty("activeSilos").GetInt32();
-            if (silos == 2) break;
-            await Task.Delay(1000);
-        }
-        Assert.Equal(2, silos);
+        await Eventually.Async("the cluster to count two active silos", async () =>
+            (await (await anon.GetAsync("/health")).JsonAsync(HttpStatusCode.OK)).GetProperty("activeSilos").GetInt32(), n => n == 2, TimeSpan.FromSeconds(120));
         var (rc, restartLog) = await Repo.RunAsync("deploy/local-cluster.sh", ["restart-node", "3", .. Ports], Environment, TimeSpan.FromMinutes(2));
         Assert.True(rc == 0, restartLog);
         Assert.Equal(3, (await (await anon.GetAsync("/health")).JsonAsync(HttpStatusCode.OK)).GetProperty("activeSilos").GetInt32());
@@ -385,13 +387,15 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal("Crash", again.GetProperty("name").GetString());
 
         // Rolling restart: every node leaves gracefully and comes back, one at a time, under light load;
-        // no request fails beyond the client's retries.
+        // no request fails beyond the client's retries. The load runs until the restarts are over and at least a fixed
+        // number of requests was made, so the count asserted does not depend on how fast the machine is.
+        const int minimumRequests = 30;
         var rollingStop = false;
         var served = 0;
         var failed = 0;
         var load = Task.Run(async () =>
         {
-            while (!Volatile.Read(ref rollingStop))
+            while (!Volatile.Read(ref rollingStop) || Volatile.Read(ref served) + Volatile.Read(ref failed) < minimumRequests)
             {
                 using var r = await client.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/v1/locations/{locationId}"));
                 if (r?.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref served); else Interlocked.Increment(ref failed);
@@ -407,8 +411,8 @@ public sealed class ClusterFailureTests(ITestOutputHelper output) : IAsyncLifeti
         Volatile.Write(ref rollingStop, true);
         await load;
         output.WriteLine($"rolling restart: {served} served, {failed} failed, {client.Retries} retries in total");
-        Assert.True(served > 20);
         Assert.Equal(0, failed);
+        Assert.True(served >= minimumRequests);
         foreach (var node in nodes) node.Dispose();
     }
 }

@@ -49,10 +49,20 @@ public class CrmFactory : PlatformFactory
     public FakeTimeProvider Clock { get; }
     public FakeTwilio Twilio { get; }
 
+    /// <summary>When set, the clock of the silo's reminder service (the durable Autopilot tick), moved by the test.</summary>
+    public FakeTimeProvider? ReminderClock { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddKeyedSingleton<TimeProvider>(CloudFran.Grains.Crm.CrmClock.Key, Clock));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddKeyedSingleton<TimeProvider>(CloudFran.Grains.Crm.CrmClock.Key, Clock);
+            if (ReminderClock is not null)
+            {
+                services.AddKeyedSingleton<TimeProvider>(Orleans.Reminders.ReminderTimeProviderNames.Reminders, ReminderClock);
+            }
+        });
     }
 
     /// <summary>Moves the clock forward to the next instant that is <paramref name="hour"/>:00 in <paramref name="zone"/>.</summary>

@@ -8,7 +8,8 @@ using Xunit;
 namespace CloudFran.Tests.Crm;
 
 /// <summary>The /api lead gateway: its shapes, error format, X-API-Key and RS256 JWT auth, per-endpoint limits.</summary>
-public sealed class LeadGatewayTests(CrmFactory factory) : IClassFixture<CrmFactory>
+[Collection(CrmCollection.Name)]
+public sealed class LeadGatewayTests(CrmFactory factory)
 {
     private static async Task<JsonElement> GatewayErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {

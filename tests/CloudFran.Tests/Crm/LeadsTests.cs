@@ -8,7 +8,8 @@ using Xunit;
 namespace CloudFran.Tests.Crm;
 
 /// <summary>/v1/crm: leads CRUD, filters, search, paging, status events, segments, CSV import, isolation.</summary>
-public sealed class LeadsTests(CrmFactory factory) : IClassFixture<CrmFactory>
+[Collection(CrmCollection.Name)]
+public sealed class LeadsTests(CrmFactory factory)
 {
     private static async Task<JsonElement> CreateAsync(HttpClient client, object body) =>
         await (await client.PostJsonAsync("/v1/crm/leads", body)).JsonAsync(HttpStatusCode.Created);

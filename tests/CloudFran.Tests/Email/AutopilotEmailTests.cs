@@ -7,7 +7,8 @@ using Xunit;
 namespace CloudFran.Tests.Email;
 
 /// <summary>Autopilot's email and both channels under the fake clock: fake Twilio for SMS, the fake SMTP relay for email.</summary>
-public sealed class AutopilotEmailTests(EmailFactory factory) : IClassFixture<EmailFactory>
+[Collection(EmailCollection.Name)]
+public sealed class AutopilotEmailTests(EmailFactory factory)
 {
     private const string NewYork = "America/New_York";
 

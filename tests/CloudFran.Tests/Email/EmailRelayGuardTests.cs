@@ -9,7 +9,8 @@ namespace CloudFran.Tests.Email;
 /// SSRF guard on the tenant's SMTP relay, on a host without CLOUDFRAN_EMAIL_ALLOW_PRIVATE: internal addresses are
 /// refused when the settings are saved and again when a message is sent.
 /// </summary>
-public sealed class EmailRelayGuardTests(CrmFactory factory) : IClassFixture<CrmFactory>
+[Collection(CrmCollection.Name)]
+public sealed class EmailRelayGuardTests(CrmFactory factory)
 {
     [Theory]
     [InlineData("127.0.0.1")]

@@ -7,7 +7,8 @@ using Xunit;
 namespace CloudFran.Tests.Email;
 
 /// <summary>The email backbone end to end: HTTP → outbox → dispatcher → a real SMTP conversation with the fake relay.</summary>
-public sealed class EmailTests(EmailFactory factory) : IClassFixture<EmailFactory>
+[Collection(EmailCollection.Name)]
+public sealed class EmailTests(EmailFactory factory)
 {
     private async Task<(TestTenant Tenant, HttpClient Client)> TenantAsync()
     {

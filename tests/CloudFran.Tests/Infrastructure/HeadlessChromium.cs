@@ -66,7 +66,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
             await browser.DisposeAsync();
             throw;
         }
-        await browser._socket.ConnectAsync(new Uri(socketUrl), CancellationToken.None);
+        await browser._socket.ConnectAsync(new Uri(socketUrl!), CancellationToken.None);
         return browser;
     }
 

@@ -9,7 +9,8 @@ using Xunit;
 namespace CloudFran.Tests.Inventory;
 
 /// <summary>Inventory over HTTP: items, adjustments (exactly once, counts, thresholds), transfers, CSV, planning, isolation.</summary>
-public sealed class InventoryTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(CalendarCollection.Name)]
+public sealed class InventoryTests(PlatformFactory factory)
 {
     private sealed record Setup(TestTenant Tenant, string StoreA, string StoreB);
 

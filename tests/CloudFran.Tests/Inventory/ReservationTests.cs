@@ -12,7 +12,8 @@ using Xunit;
 namespace CloudFran.Tests.Inventory;
 
 /// <summary>Stock reservations over HTTP: holds on available stock, release, fulfilment, replays, no oversell, expiry, isolation.</summary>
-public sealed class ReservationTests(FakeClockPlatformFactory factory) : IClassFixture<FakeClockPlatformFactory>
+[Collection(FakeClockCollection.Name)]
+public sealed class ReservationTests(FakeClockPlatformFactory factory)
 {
     private sealed record Setup(TestTenant Tenant, string StoreA, string StoreB, string ItemId);
 

@@ -12,7 +12,8 @@ namespace CloudFran.Tests.Loyalty;
 /// redemptions, replays with reused keys), run concurrently, then card refunds of the loads racing spends, every
 /// account's balance row equals the sum of its ledger entries, and equals a model of the accepted operations.
 /// </summary>
-public sealed class LedgerPropertyTests(LoyaltyFactory factory) : IClassFixture<LoyaltyFactory>
+[Collection(LoyaltyCollection.Name)]
+public sealed class LedgerPropertyTests(LoyaltyFactory factory)
 {
     [Theory]
     [InlineData(1)]

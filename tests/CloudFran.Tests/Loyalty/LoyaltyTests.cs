@@ -8,7 +8,8 @@ using Xunit;
 namespace CloudFran.Tests.Loyalty;
 
 /// <summary>Members, points, redemptions, idempotency, transfers, check-ins, gift cards, referrals and isolation over HTTP.</summary>
-public sealed class LoyaltyTests(LoyaltyFactory factory) : IClassFixture<LoyaltyFactory>
+[Collection(LoyaltyCollection.Name)]
+public sealed class LoyaltyTests(LoyaltyFactory factory)
 {
     private static async Task<HttpResponseMessage> PostKeyedAsync(HttpClient client, string url, object body, string key)
     {

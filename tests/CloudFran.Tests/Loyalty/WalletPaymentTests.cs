@@ -9,7 +9,8 @@ using Xunit;
 namespace CloudFran.Tests.Loyalty;
 
 /// <summary>Wallet loads through the fake Stripe: success, decline, webhook confirmation and signatures, auto-reload.</summary>
-public sealed class WalletPaymentTests(LoyaltyFactory factory) : IClassFixture<LoyaltyFactory>
+[Collection(LoyaltyCollection.Name)]
+public sealed class WalletPaymentTests(LoyaltyFactory factory)
 {
     private static async Task<HttpResponseMessage> LoadAsync(HttpClient client, string memberId, object body, string key)
     {

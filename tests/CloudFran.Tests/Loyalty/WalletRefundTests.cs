@@ -12,7 +12,8 @@ namespace CloudFran.Tests.Loyalty;
 /// Wallet refunds to the card through the fake Stripe (POST /v1/refunds), Stripe refunds and disputes reported by
 /// the signed webhook, and the ledger property (balance = sum of ledger entries) after each of them.
 /// </summary>
-public sealed class WalletRefundTests(LoyaltyFactory factory) : IClassFixture<LoyaltyFactory>
+[Collection(LoyaltyCollection.Name)]
+public sealed class WalletRefundTests(LoyaltyFactory factory)
 {
     private static async Task<JsonElement> LoadAsync(HttpClient client, string memberId, decimal amount, string key, string method = "pm_card_visa")
     {

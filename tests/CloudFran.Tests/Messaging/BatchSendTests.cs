@@ -15,7 +15,8 @@ namespace CloudFran.Tests.Messaging;
 /// The batch form of the one send path (used by campaigns): the same validation, opt-out refusal and idempotency
 /// as single sends, one result per request in order, and every queued message delivered to Twilio once.
 /// </summary>
-public sealed class BatchSendTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(MessagingCollection.Name)]
+public sealed class BatchSendTests(MessagingFactory factory)
 {
     [Fact]
     public async Task A_batch_applies_every_rule_per_message_and_delivers_each_once()
@@ -25,7 +26,8 @@ public sealed class BatchSendTests(MessagingFactory factory) : IClassFixture<Mes
         await MessagingFactory.ConfigureTwilioAsync(client);
         var optedOut = MessagingFactory.RandomPhone();
         await (await client.PostJsonAsync("/v1/sms/opt-outs", new { phone = optedOut, reason = "complaint" })).JsonAsync(HttpStatusCode.Created);
-        using var send = new HttpRequestMessage(HttpMethod.Post, "/v1/sms/send") { Content = JsonContent.Create(new { to = "+14155550111", message = "Earlier" }) };
+        var earlierPhone = MessagingFactory.RandomPhone();
+        using var send = new HttpRequestMessage(HttpMethod.Post, "/v1/sms/send") { Content = JsonContent.Create(new { to = earlierPhone, message = "Earlier" }) };
         send.Headers.Add("Idempotency-Key", "batch-earlier");
         var earlier = await (await client.SendAsync(send)).JsonAsync(HttpStatusCode.Created);
 
@@ -35,7 +37,7 @@ public sealed class BatchSendTests(MessagingFactory factory) : IClassFixture<Mes
             new(fresh[0], "Hello one", null, null, "batch-1", "marketing"),
             new("not-a-phone", "Bad number", null, null, "batch-2", "marketing"),
             new(optedOut, "Should be refused", null, null, "batch-3", "marketing"),
-            new("+14155550111", "Replayed key", null, null, "batch-earlier", "marketing"),
+            new(earlierPhone, "Replayed key", null, null, "batch-earlier", "marketing"),
             new(fresh[1], "Same key twice", null, null, "batch-dup", "marketing"),
             new(fresh[1], "Same key twice", null, null, "batch-dup", "marketing"),
             new(fresh[2], "No key", null, null, null, "marketing"),

@@ -35,6 +35,7 @@ public sealed class FakeTwilio : IAsyncDisposable
     {
         if (Delay > TimeSpan.Zero)
         {
+            // A slow Twilio is the subject of the tests that set it (e.g. an opt-out landing while a stream of sends is in flight).
             await Task.Delay(Delay);
         }
         var to = request.FormValue("To") ?? "";

@@ -7,7 +7,8 @@ using Xunit;
 namespace CloudFran.Tests.Messaging;
 
 /// <summary>SMS through the outbox to (fake) Twilio, status callbacks, inbound keywords and consent.</summary>
-public sealed class SmsTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(MessagingCollection.Name)]
+public sealed class SmsTests(MessagingFactory factory)
 {
     private Task<long> CountEventsAsync(string tenantId, string type) =>
         factory.CountAsync("SELECT count(*) FROM outbox_events WHERE tenant_id = @t AND event_type = @type", ("t", tenantId), ("type", type));

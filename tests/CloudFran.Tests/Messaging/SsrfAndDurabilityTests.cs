@@ -4,7 +4,8 @@ using Xunit;
 
 namespace CloudFran.Tests.Messaging;
 
-public sealed class SsrfTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(PlatformCollection.Name)]
+public sealed class SsrfTests(PlatformFactory factory)
 {
     [Theory]
     [InlineData("http://127.0.0.1:8080/hook")]

@@ -8,7 +8,8 @@ using Xunit;
 namespace CloudFran.Tests.Messaging;
 
 /// <summary>Outgoing webhooks: registration, Standard Webhooks signatures, retries with a stable id, 410, rotation.</summary>
-public sealed class WebhookTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(MessagingCollection.Name)]
+public sealed class WebhookTests(MessagingFactory factory)
 {
     /// <summary>Verifies a delivery the way Standard Webhooks receivers do.</summary>
     private static bool SignatureValid(RecordedRequest r, string secret)
@@ -183,7 +184,8 @@ public sealed class WebhookTests(MessagingFactory factory) : IClassFixture<Messa
 }
 
 /// <summary>The Scheduling Center Push API: entity changes to subscribed endpoints, JSON or key-value (form) bodies.</summary>
-public sealed class PushApiTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(MessagingCollection.Name)]
+public sealed class PushApiTests(MessagingFactory factory)
 {
     [Fact]
     public async Task Location_changes_reach_a_form_endpoint_subscribed_to_the_entity()

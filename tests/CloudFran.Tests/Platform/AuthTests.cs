@@ -7,7 +7,8 @@ using Xunit;
 namespace CloudFran.Tests.Platform;
 
 /// <summary>Keys, tenancy and roles: every auth error code, live/test separation, role gating.</summary>
-public sealed class AuthTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(PlatformCollection.Name)]
+public sealed class AuthTests(PlatformFactory factory)
 {
     private static object NewLocation(string name = "Store") =>
         new { name, address = new { street = "1 Main St", city = "Boston", country = "US" } };
@@ -59,20 +60,6 @@ public sealed class AuthTests(PlatformFactory factory) : IClassFixture<PlatformF
         var keys = await (await admin.GetAsync("/v1/tenant/keys")).JsonAsync(HttpStatusCode.OK);
         var listed = keys.EnumerateArray().Single(k => k.GetProperty("keyId").GetString() == keyId);
         Assert.Equal("revoked", listed.GetProperty("state").GetString());
-    }
-
-    [Fact]
-    public async Task Expired_key_answers_401_EXPIRED_KEY()
-    {
-        var tenant = await factory.CreateTenantAsync();
-        using var admin = tenant.Live();
-        var created = await (await admin.PostJsonAsync("/v1/tenant/keys",
-                new { type = "live", role = "viewer", name = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) }))
-            .JsonAsync(HttpStatusCode.Created);
-        using var client = factory.ClientFor(created.GetProperty("secret").GetString()!, tenant.TenantId);
-        await (await client.GetAsync("/v1/tenant")).JsonAsync(HttpStatusCode.OK);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await (await client.GetAsync("/v1/tenant")).ErrorAsync(HttpStatusCode.Unauthorized, "EXPIRED_KEY");
     }
 
     [Fact]
@@ -192,5 +179,29 @@ public sealed class AuthTests(PlatformFactory factory) : IClassFixture<PlatformF
         Assert.Single(managers.EnumerateArray());
         var agents = await (await client.GetAsync("/v1/tenant/team?role=agent")).JsonAsync(HttpStatusCode.OK);
         Assert.Empty(agents.EnumerateArray());
+    }
+}
+
+/// <summary>Key expiry on a clock the test moves: valid up to its expiry instant, 401 EXPIRED_KEY from then on.</summary>
+[Collection(FakeClockCollection.Name)]
+public sealed class KeyExpiryTests(FakeClockPlatformFactory factory)
+{
+    [Fact]
+    public async Task Expired_key_answers_401_EXPIRED_KEY()
+    {
+        var tenant = await factory.CreateTenantAsync();
+        using var admin = tenant.Live();
+        var expiresAt = factory.Clock.GetUtcNow().AddSeconds(2);
+        var created = await (await admin.PostJsonAsync("/v1/tenant/keys",
+                new { type = "live", role = "viewer", name = "short", expiresAt }))
+            .JsonAsync(HttpStatusCode.Created);
+        using var client = factory.ClientFor(created.GetProperty("secret").GetString()!, tenant.TenantId);
+        await (await client.GetAsync("/v1/tenant")).JsonAsync(HttpStatusCode.OK);
+        factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        await (await client.GetAsync("/v1/tenant")).JsonAsync(HttpStatusCode.OK);
+        factory.Clock.Advance(TimeSpan.FromSeconds(1.5));
+        await (await client.GetAsync("/v1/tenant")).ErrorAsync(HttpStatusCode.Unauthorized, "EXPIRED_KEY");
+        // The tenant's other keys are unaffected.
+        await (await admin.GetAsync("/v1/tenant")).JsonAsync(HttpStatusCode.OK);
     }
 }

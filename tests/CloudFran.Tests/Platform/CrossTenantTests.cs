@@ -5,7 +5,8 @@ using Xunit;
 namespace CloudFran.Tests.Platform;
 
 /// <summary>Another tenant's objects answer 404 on every foundation route; a foreign X-Tenant-Id answers 403.</summary>
-public sealed class CrossTenantTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(PlatformCollection.Name)]
+public sealed class CrossTenantTests(PlatformFactory factory)
 {
     [Fact]
     public async Task Another_tenants_location_is_not_found_on_every_route()

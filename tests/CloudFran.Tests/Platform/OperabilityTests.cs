@@ -10,7 +10,8 @@ using Xunit;
 namespace CloudFran.Tests.Platform;
 
 /// <summary>OpenAPI document, interactive docs, the admin-only dashboard, request ids.</summary>
-public sealed class OperabilityTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(PlatformCollection.Name)]
+public sealed class OperabilityTests(PlatformFactory factory)
 {
     [Fact]
     public async Task OpenApi_document_covers_every_api_route_with_auth_and_errors()

@@ -4,7 +4,8 @@ using Xunit;
 
 namespace CloudFran.Tests.Platform;
 
-public sealed class SmokeTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(PlatformCollection.Name)]
+public sealed class SmokeTests(PlatformFactory factory)
 {
     [Fact]
     public async Task Health_reports_database_and_cluster()

@@ -5,7 +5,8 @@ using Xunit;
 namespace CloudFran.Tests.Platform;
 
 /// <summary>Bad input on every foundation endpoint answers 4xx with the envelope — never a 5xx.</summary>
-public sealed class ValidationTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+[Collection(PlatformCollection.Name)]
+public sealed class ValidationTests(PlatformFactory factory)
 {
     private const string ValidAddress = """{"street":"1 Main St","city":"Boston","country":"US"}""";
 

@@ -11,7 +11,8 @@ namespace CloudFran.Tests.TextIntelligence;
 /// (the real chat-completions wire format) through the production client. The model's answer is used where it is
 /// valid, cleaned where it is not, and the offline engine answers when the model fails.
 /// </summary>
-public sealed class LlmTextIntelligenceTests(LlmVoiceFactory llm) : IClassFixture<LlmVoiceFactory>
+[Collection(LlmCollection.Name)]
+public sealed class LlmTextIntelligenceTests(LlmVoiceFactory llm)
 {
     [Fact]
     public async Task Analyze_uses_the_models_answer_and_drops_entities_the_text_does_not_contain()

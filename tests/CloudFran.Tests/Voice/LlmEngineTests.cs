@@ -31,6 +31,7 @@ public sealed class FakeOpenAi : IAsyncDisposable
 
     private async Task HandleAsync(RecordedRequest request, HttpResponse response)
     {
+        // A slow model is the subject of the tests that set it (the platform's timeout and fallback).
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
         response.StatusCode = Status;
         if (Status != 200)
@@ -74,7 +75,8 @@ public sealed class LlmVoiceFactory : IAsyncDisposable
     }
 }
 
-public sealed class LlmEngineTests(LlmVoiceFactory llm) : IClassFixture<LlmVoiceFactory>
+[Collection(LlmCollection.Name)]
+public sealed class LlmEngineTests(LlmVoiceFactory llm)
 {
     [Fact]
     public async Task Understand_reads_the_models_tool_call_as_intent_and_slots()

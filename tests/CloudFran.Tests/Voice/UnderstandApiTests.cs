@@ -5,7 +5,8 @@ using Xunit;
 
 namespace CloudFran.Tests.Voice;
 
-public sealed class UnderstandApiTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(VoiceCollection.Name)]
+public sealed class UnderstandApiTests(MessagingFactory factory)
 {
     [Fact]
     public async Task Understand_answers_intent_confidence_language_and_slots_and_validates()

@@ -7,7 +7,8 @@ using Xunit;
 namespace CloudFran.Tests.Voice;
 
 /// <summary>Whole simulated calls through the signed Twilio webhooks, for every intent, in English and Spanish.</summary>
-public sealed class VoiceCallFlowTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(VoiceCollection.Name)]
+public sealed class VoiceCallFlowTests(MessagingFactory factory)
 {
     [Fact]
     public async Task Inbound_greets_with_the_business_name_in_a_Neural2_voice_and_gathers_speech()

@@ -11,7 +11,8 @@ using Xunit;
 namespace CloudFran.Tests.Voice;
 
 /// <summary>The /voicecallhub live dashboard: authenticated connections, tenant groups, per-turn events.</summary>
-public sealed class VoiceHubTests(MessagingFactory factory) : IClassFixture<MessagingFactory>
+[Collection(VoiceCollection.Name)]
+public sealed class VoiceHubTests(MessagingFactory factory)
 {
     private HubConnection Connect(string token, string? tenantId = null) =>
         new HubConnectionBuilder()
