@@ -40,6 +40,7 @@ public static class PlatformHosting
         await RetryAsync(() => Migrator.ApplyAsync(dataSource, logger), logger);
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton<PlatformDb>();
+        builder.Services.AddSingleton<ITransientFailures, NpgsqlTransientFailures>();
         builder.Services.AddSingleton(TimeProvider.System);
         return dataSource;
     }
