@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml;
 using CloudFran.Abstractions.Calendar;
+using CloudFran.Abstractions.Csv;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
@@ -370,9 +371,9 @@ public static partial class SchedulingCenterApi
         }
         return format switch
         {
-            "xml" => Results.Text(Xml(document), "application/xml; charset=utf-8", Encoding.UTF8, status),
-            "csv" => Results.Text(Csv(shaped, fields), "text/csv; charset=utf-8", Encoding.UTF8, status),
-            _ => Results.Json(document, Output, "application/json; charset=utf-8", status),
+            "xml" => TypedResults.Text(Xml(document), "application/xml; charset=utf-8", Encoding.UTF8, status),
+            "csv" => TypedResults.Text(Csv(shaped, fields), "text/csv; charset=utf-8", Encoding.UTF8, status),
+            _ => TypedResults.Json(document, Output, "application/json; charset=utf-8", status),
         };
     }
 
@@ -437,25 +438,14 @@ public static partial class SchedulingCenterApi
             if (value is Dictionary<string, object?> nested) columns.AddRange(nested.Keys.Select(k => $"{key}.{k}"));
             else columns.Add(key);
         }
-        var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', columns.Select(Cell)));
-        foreach (var record in records)
+        var rows = records.Select(record => columns.Select(column =>
         {
-            csv.AppendLine(string.Join(',', columns.Select(column =>
-            {
-                var dot = column.IndexOf('.', StringComparison.Ordinal);
-                var value = dot < 0 ? record[column] : ((Dictionary<string, object?>)record[column[..dot]]!)[column[(dot + 1)..]];
-                return Cell(value is string text ? Guard(text) : Scalar(value));
-            })));
-        }
-        return csv.ToString();
+            var dot = column.IndexOf('.', StringComparison.Ordinal);
+            var value = dot < 0 ? record[column] : ((Dictionary<string, object?>)record[column[..dot]]!)[column[(dot + 1)..]];
+            return value is string text ? CsvFiles.Guard(text) : Scalar(value);
+        }).ToList());
+        return CsvFiles.Write(columns, rows, Environment.NewLine);
     }
-
-    /// <summary>Text a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
-    private static string Guard(string text) => text.Length > 0 && "=+-@\t\r".Contains(text[0]) ? "'" + text : text;
-
-    private static string Cell(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     private static string Scalar(object? value) => value switch
     {
