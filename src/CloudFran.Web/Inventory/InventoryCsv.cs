@@ -11,10 +11,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace CloudFran.Web.Inventory;
 
-/// <summary>The CSV import report.</summary>
-public sealed record ImportReport(string ImportId, string Mode, string LocationId, int Rows, int Created, int Updated, int Failed,
-    IReadOnlyList<ImportRowError> Errors, bool ErrorsTruncated);
-
 /// <summary>
 /// CSV import and export of items and one location's stock. The upload is streamed to a temporary file while its
 /// size and UTF-8 encoding are checked (so a bad file changes nothing), then read with the shared CSV stack
