@@ -40,6 +40,7 @@ public static class PlatformHosting
         await RetryAsync(() => Migrator.ApplyAsync(dataSource, logger), logger);
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton<PlatformDb>();
+        builder.Services.AddSingleton<ITransientFailures, NpgsqlTransientFailures>();
         builder.Services.AddSingleton(TimeProvider.System);
         return dataSource;
     }
@@ -99,6 +100,17 @@ public static class PlatformHosting
 
     public static WebApplicationBuilder AddPlatformObservability(this WebApplicationBuilder builder)
     {
+        // run.sh and deploy/local-cluster.sh start the Host from the repository root, where there is no
+        // appsettings.json: read the one built beside the assembly too, with the lowest precedence, so its log levels
+        // (Orleans and Polly at Warning: no per-call resilience lines) apply however the process is started.
+        var beside = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(beside) && !File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")))
+        {
+            builder.Configuration.AddJsonFile(beside, optional: true, reloadOnChange: false);
+            var source = builder.Configuration.Sources[^1];
+            builder.Configuration.Sources.RemoveAt(builder.Configuration.Sources.Count - 1);
+            builder.Configuration.Sources.Insert(0, source);
+        }
         builder.Logging.ClearProviders();
         if (string.Equals(builder.Configuration["CLOUDFRAN_LOG_FORMAT"], "json", StringComparison.OrdinalIgnoreCase))
         {

@@ -10,6 +10,7 @@ using CloudFran.Grains.Voice;
 using CloudFran.Grains.Webhooks;
 using CloudFran.Host;
 using CloudFran.Host.Database;
+using CloudFran.Host.Health;
 using CloudFran.Web;
 using CloudFran.Web.Infrastructure;
 using Orleans.Dashboard;
@@ -25,6 +26,7 @@ var builder = WebApplication.CreateBuilder(args);
 var database = await builder.AddPlatformDatabaseAsync();
 builder.AddPlatformSilo(database);
 builder.AddPlatformObservability();
+builder.Services.AddPlatformHealthChecks();
 builder.AddCloudFranWeb();
 builder.Services.AddHostedService<PlatformBootstrap>();
 

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the inventory module's whole wire contract (records and grain interfaces, no logic) in one
+// place, so the Orleans ids and aliases of one module can be reviewed together. Its rules live beside it (InventoryCsvRules).
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CloudFran.Abstractions.Autopilot;
 using CloudFran.Abstractions.Crm;
+using CloudFran.Abstractions.Csv;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
@@ -250,7 +251,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
 
     public async Task<ImportReport> ImportAsync(ImportRequest request)
     {
-        var rows = Csv.Parse(request.Csv);
+        var rows = CsvFiles.ReadAll(request.Csv);
         if (rows.Count == 0)
         {
             throw CloudFranException.Invalid("file", "The CSV file has no header row.");

@@ -1,88 +1,21 @@
 using System.Globalization;
 using CloudFran.Abstractions.Crm;
-using CloudFran.Abstractions.Validation;
 
 namespace CloudFran.Grains.Crm;
 
 /// <summary>
 /// Smart-segment rules → one parameterised SQL condition over <c>crm_leads</c> (alias <c>l</c>). Field names and
-/// operators come from fixed lists; values are always parameters.
+/// operators come from the fixed lists of <see cref="SegmentRules"/>; values are always parameters.
 /// </summary>
 public static class SegmentSql
 {
-    public static readonly IReadOnlyDictionary<string, string> Fields = new Dictionary<string, string>
+    /// <summary>Rule field (see <see cref="SegmentRules.Fields"/>) → column of <c>crm_leads</c>.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Columns = new Dictionary<string, string>
     {
         ["name"] = "l.name", ["phone"] = "l.phone", ["email"] = "l.email", ["company"] = "l.company",
         ["source"] = "l.source", ["status"] = "l.status", ["owner"] = "l.owner", ["locationId"] = "l.location_id",
         ["timezone"] = "l.timezone", ["tags"] = "l.tags", ["createdAt"] = "l.created_at", ["updatedAt"] = "l.updated_at",
     };
-
-    public static readonly string[] Operators =
-    [
-        "equals", "not_equals", "contains", "not_contains", "starts_with", "in", "not_in", "is_empty", "is_not_empty",
-        "before", "after", "older_than_days", "newer_than_days",
-    ];
-
-    private static readonly string[] TimeOperators = ["before", "after", "older_than_days", "newer_than_days", "is_empty", "is_not_empty"];
-    private static readonly string[] TagOperators = ["contains", "not_contains", "equals", "not_equals", "in", "not_in", "is_empty", "is_not_empty"];
-
-    public static Check CheckRules(this Check check, IReadOnlyList<SegmentRule>? rules, string? combineWith)
-    {
-        check.OneOf("combineWith", combineWith?.ToUpperInvariant(), ["AND", "OR"]);
-        if (rules is null || rules.Count == 0)
-        {
-            check.Missing("rules");
-            return check;
-        }
-        if (rules.Count > 20)
-        {
-            check.Invalid("rules", "At most 20 rules.");
-        }
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var rule = rules[i];
-            var at = $"rules[{i}]";
-            if (rule.Field is null || !Fields.ContainsKey(rule.Field))
-            {
-                check.Invalid($"{at}.field", $"field must be one of: {string.Join(", ", Fields.Keys)}.");
-                continue;
-            }
-            if (rule.Operator is null || !Operators.Contains(rule.Operator))
-            {
-                check.Invalid($"{at}.operator", $"operator must be one of: {string.Join(", ", Operators)}.");
-                continue;
-            }
-            var isTime = rule.Field is "createdAt" or "updatedAt";
-            if (isTime && !TimeOperators.Contains(rule.Operator) || !isTime && rule.Operator is "before" or "after" or "older_than_days" or "newer_than_days")
-            {
-                check.Invalid($"{at}.operator", $"operator {rule.Operator} does not apply to {rule.Field}.");
-                continue;
-            }
-            if (rule.Field == "tags" && !TagOperators.Contains(rule.Operator))
-            {
-                check.Invalid($"{at}.operator", $"operator {rule.Operator} does not apply to tags.");
-                continue;
-            }
-            if (rule.Operator is "is_empty" or "is_not_empty")
-            {
-                continue;
-            }
-            if (string.IsNullOrEmpty(rule.Value) || rule.Value.Length > 500)
-            {
-                check.Invalid($"{at}.value", "value is required (at most 500 characters).");
-                continue;
-            }
-            if (rule.Operator is "before" or "after" && !DateTimeOffset.TryParse(rule.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
-            {
-                check.Invalid($"{at}.value", "value must be an ISO 8601 date or date-time.");
-            }
-            if (rule.Operator is "older_than_days" or "newer_than_days" && (!int.TryParse(rule.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var d) || d > 36_500))
-            {
-                check.Invalid($"{at}.value", "value must be a whole number of days.");
-            }
-        }
-        return check;
-    }
 
     /// <summary>The condition and its parameters (named <c>sg0</c>, <c>sg1</c>, …). Rules must be checked first.</summary>
     public static (string Sql, List<(string Name, object? Value)> Args) Build(IReadOnlyList<SegmentRule> rules, string combineWith,
@@ -92,7 +25,7 @@ public static class SegmentSql
         var args = new List<(string, object?)>();
         foreach (var rule in rules)
         {
-            var column = Fields[rule.Field!];
+            var column = Columns[rule.Field!];
             var p = "@sg" + args.Count.ToString(CultureInfo.InvariantCulture);
             string Arg(object? v)
             {

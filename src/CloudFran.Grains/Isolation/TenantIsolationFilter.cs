@@ -1,5 +1,6 @@
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
+using CloudFran.Abstractions.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace CloudFran.Grains.Isolation;
@@ -11,14 +12,15 @@ namespace CloudFran.Grains.Isolation;
 /// </summary>
 public sealed partial class TenantIsolationFilter(ILogger<TenantIsolationFilter> logger) : IIncomingGrainCallFilter
 {
-    public const string ContextKey = "cf-tenant";
+    /// <summary>The request-context key, defined once in <see cref="TenantContext"/> (kept here for existing callers).</summary>
+    public const string ContextKey = TenantContext.Key;
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
         var target = GrainKeyTenancy.TenantOf(context.TargetId.Key.ToString());
         if (target is not null)
         {
-            var fromContext = RequestContext.Get(ContextKey) as string;
+            var fromContext = TenantContext.Current;
             var fromCaller = context.SourceId is { } source ? GrainKeyTenancy.TenantOf(source.Key.ToString()) : null;
             if ((fromContext is not null && fromContext != target) || (fromCaller is not null && fromCaller != target))
             {

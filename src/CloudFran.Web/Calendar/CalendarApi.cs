@@ -5,9 +5,6 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Locations;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
-using CloudFran.Grains.Calendar;
-using CloudFran.Grains.Isolation;
-using CloudFran.Grains.Storage;
 using CloudFran.Web.Calendar;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -16,6 +13,26 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Calendar;
+
+/// <summary>POST /v1/calendar/providers.</summary>
+public sealed record ProviderRequest(string? LocationId, string? Name, string? Kind,
+    IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? WeeklyHours, IReadOnlyList<DateException>? Exceptions = null, int? Seats = null)
+{
+    public ProviderInput ToInput() => new(LocationId, Name, Kind, WeeklyHours, Exceptions, Seats);
+}
+
+/// <summary>POST /v1/calendar/services.</summary>
+public sealed record ServiceRequest(string? LocationId, string? Name, int? DurationMinutes, int? BufferBeforeMinutes, int? BufferAfterMinutes,
+    decimal? Price, IReadOnlyList<string>? ProviderIds)
+{
+    public ServiceInput ToInput() => new(LocationId, Name, DurationMinutes, BufferBeforeMinutes, BufferAfterMinutes, Price, ProviderIds);
+}
+
+/// <summary>PUT /v1/calendar/settings.</summary>
+public sealed record CalendarSettingsRequest(int? MinNoticeMinutes, int? MaxAdvanceDays)
+{
+    public CalendarSettingsInput ToInput() => new(MinNoticeMinutes, MaxAdvanceDays);
+}
 
 public sealed record BookAppointmentRequest(string? LocationId, string? ServiceType, DateTimeOffset? Start, string? ProviderId,
     string? CustomerName, string? CustomerPhone, string? CustomerEmail, string? Notes, int? BookingMethod, int? PartySize = null);
@@ -41,9 +58,9 @@ public static class CalendarApi
     {
         var group = routes.MapGroup("/v1/calendar").WithTags("Calendar").RequireTenant(Role.Viewer);
 
-        group.MapPost("/providers", async Task<Created<ProviderView>> (ProviderInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/providers", async Task<Created<ProviderView>> (ProviderRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                var provider = await Calendar(grains, http, body.LocationId).AddProviderAsync(body);
+                var provider = await Calendar(grains, http, body.LocationId).AddProviderAsync(body.ToInput());
                 return TypedResults.Created($"/v1/calendar/providers/{provider.ProviderId}", provider);
             })
             .RequireTenant(Role.Manager)
@@ -53,9 +70,9 @@ public static class CalendarApi
                 Calendar(grains, http, http.Request.Query["locationId"]).ListProvidersAsync())
             .WithName("ListProviders").WithSummary("Providers of a location (locationId required).");
 
-        group.MapPost("/services", async Task<Created<ServiceView>> (ServiceInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/services", async Task<Created<ServiceView>> (ServiceRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                var service = await Calendar(grains, http, body.LocationId).AddServiceAsync(body);
+                var service = await Calendar(grains, http, body.LocationId).AddServiceAsync(body.ToInput());
                 return TypedResults.Created($"/v1/calendar/services/{service.ServiceId}", service);
             })
             .RequireTenant(Role.Manager)
@@ -85,10 +102,10 @@ public static class CalendarApi
                 Calendar(grains, http, http.Request.Query["locationId"]).GetSettingsAsync())
             .WithName("GetCalendarSettings").WithSummary("The location's booking rules: minNoticeMinutes (default 0) and maxAdvanceDays (default 365).");
 
-        group.MapPut("/settings", (CalendarSettingsInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPut("/settings", (CalendarSettingsRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 new Check().Range("minNoticeMinutes", body.MinNoticeMinutes, 0, 43_200).Range("maxAdvanceDays", body.MaxAdvanceDays, 1, 730).ThrowIfInvalid();
-                return Calendar(grains, http, http.Request.Query["locationId"]).UpdateSettingsAsync(body);
+                return Calendar(grains, http, http.Request.Query["locationId"]).UpdateSettingsAsync(body.ToInput());
             })
             .RequireTenant(Role.Manager)
             .WithName("UpdateCalendarSettings").WithSummary("Set the location's booking rules (?locationId): bookings, holds, reschedules and the agent outside them get 422 BOOKING_TOO_SOON / BOOKING_TOO_FAR_AHEAD.");
@@ -214,7 +231,7 @@ public static class CalendarApi
         group.MapGet("/appointments/{appointmentId}/ics", async (string appointmentId, HttpContext http, IGrainFactory grains) =>
             {
                 var appointment = await grains.GetAppointmentDirectory(http.Caller().Scope).GetAsync(RequireAppointment(appointmentId));
-                return Results.Text(ICalendar.Event(appointment), "text/calendar; charset=utf-8");
+                return TypedResults.Text(ICalendar.Event(appointment), "text/calendar; charset=utf-8");
             })
             .WithName("AppointmentIcs").WithSummary("The appointment as an iCalendar (.ics) event.");
 
@@ -226,7 +243,7 @@ public static class CalendarApi
                 }
                 var page = await grains.GetAppointmentDirectory(http.Caller().Scope).ListAsync(new AppointmentQuery(
                     clock.GetUtcNow().AddDays(-7), clock.GetUtcNow().AddDays(90), providerId, "booked", null, 1, 1000));
-                return Results.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
+                return TypedResults.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
             })
             .WithName("ProviderFeed").WithSummary("The provider's booked appointments (last 7 to next 90 days) as an iCalendar feed.");
 
@@ -241,19 +258,19 @@ public static class CalendarApi
 
         group.MapDelete("/providers/{providerId}/feed-token", async (string providerId, HttpContext http, IGrainFactory grains) =>
                 await grains.GetProviderSchedule(http.Caller().Scope, RequireProvider(providerId)).RevokeFeedTokenAsync()
-                    ? Results.NoContent()
+                    ? TypedResults.NoContent()
                     : throw CloudFranException.NotFound("Feed token"))
             .RequireTenant(Role.Manager)
             .WithName("RevokeProviderFeedToken").WithSummary("Revoke the provider's secret feed URL (it answers 404 from then on).");
 
         // No API key here: the secret in the URL is the credential, and the tenant comes from its row.
-        routes.MapGet("/v1/calendar/feeds/{token}.ics", async (string token, IGrainFactory grains, PlatformDb db, TimeProvider clock) =>
+        routes.MapGet("/v1/calendar/feeds/{token}.ics", async (string token, IGrainFactory grains, TimeProvider clock) =>
             {
-                var target = await FeedTokens.ResolveAsync(db, token) ?? throw CloudFranException.NotFound("Feed");
-                RequestContext.Set(TenantIsolationFilter.ContextKey, target.Scope.TenantId);
+                var target = await grains.GetCalendarFeeds().ResolveAsync(token) ?? throw CloudFranException.NotFound("Feed");
+                TenantContext.Set(target.Scope.TenantId);
                 var page = await grains.GetAppointmentDirectory(target.Scope).ListAsync(new AppointmentQuery(
                     clock.GetUtcNow().AddDays(-7), clock.GetUtcNow().AddDays(90), target.ProviderId, "booked", null, 1, 1000));
-                return Results.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
+                return TypedResults.Text(ICalendar.Calendar(page.Data), "text/calendar; charset=utf-8");
             })
             .WithTags("Calendar")
             .WithName("SecretProviderFeed").WithSummary("A provider's iCalendar feed by secret token (no headers); unknown or revoked tokens answer 404.");

@@ -6,7 +6,6 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.TextIntelligence;
 using CloudFran.Abstractions.Validation;
-using CloudFran.Grains.Crm;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,6 +13,27 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Crm;
+
+/// <summary>POST /v1/crm/leads.</summary>
+public sealed record LeadRequest(string? Name, string? Phone, string? Email, string? Company, string? Source, string? Status,
+    IReadOnlyList<string>? Tags, string? Notes, string? Owner, string? LocationId, string? Timezone, bool? AutoNurture)
+{
+    public LeadInput ToInput() => new(Name, Phone, Email, Company, Source, Status, Tags, Notes, Owner, LocationId, Timezone, AutoNurture);
+}
+
+/// <summary>PATCH /v1/crm/leads/{leadId}. <c>updatedBy</c> is accepted as it always was and ignored: the caller's key id is recorded.</summary>
+public sealed record LeadPatchRequest(string? Name, string? Phone, string? Email, string? Company, string? Source, string? Status,
+    IReadOnlyList<string>? Tags, string? Notes, string? Owner, string? LocationId, string? Timezone, string? UpdatedBy = null)
+{
+    public LeadPatch ToPatch(string? updatedBy) =>
+        new(Name, Phone, Email, Company, Source, Status, Tags, Notes, Owner, LocationId, Timezone, updatedBy);
+}
+
+/// <summary>POST /v1/crm/segments.</summary>
+public sealed record SegmentRequest(string? Name, IReadOnlyList<SegmentRule>? Rules, string? CombineWith)
+{
+    public SegmentInput ToInput() => new(Name, Rules, CombineWith);
+}
 
 public sealed record SentimentRequest(string? Text, string? Source);
 
@@ -30,10 +50,11 @@ public static class CrmApi
     {
         var group = routes.MapGroup("/v1/crm").WithTags("CRM").RequireTenant(Role.Viewer);
 
-        group.MapPost("/leads", async Task<Created<LeadView>> (LeadInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/leads", async Task<Created<LeadView>> (LeadRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                new Check().CheckInput(body, requireEmail: false).ThrowIfInvalid();
-                var lead = await grains.GetLeads(http.Caller().Scope).CreateAsync(body);
+                var input = body.ToInput();
+                new Check().CheckInput(input, requireEmail: false).ThrowIfInvalid();
+                var lead = await grains.GetLeads(http.Caller().Scope).CreateAsync(input);
                 return TypedResults.Created($"/v1/crm/leads/{lead.LeadId}", lead);
             })
             .RequireTenant(Role.Agent)
@@ -63,11 +84,12 @@ public static class CrmApi
                 grains.GetLeads(http.Caller().Scope).GetAsync(RequireLead(leadId)))
             .WithName("GetLead").WithSummary("One lead.");
 
-        group.MapPatch("/leads/{leadId}", (string leadId, LeadPatch body, HttpContext http, IGrainFactory grains) =>
+        group.MapPatch("/leads/{leadId}", (string leadId, LeadPatchRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 RequireLead(leadId);
-                new Check().CheckPatch(body).ThrowIfInvalid();
-                return grains.GetLeads(http.Caller().Scope).UpdateAsync(leadId, body with { UpdatedBy = http.Caller().KeyId });
+                var patch = body.ToPatch(http.Caller().KeyId);
+                new Check().CheckPatch(patch).ThrowIfInvalid();
+                return grains.GetLeads(http.Caller().Scope).UpdateAsync(leadId, patch);
             })
             .RequireTenant(Role.Agent)
             .WithName("UpdateLead").WithSummary("Change fields; a status change emits lead.status_updated (and lead.qualified / lead.converted).");
@@ -80,10 +102,10 @@ public static class CrmApi
             .RequireTenant(Role.Manager)
             .WithName("DeleteLead").WithSummary("Delete a lead; its Autopilot enrollments end.");
 
-        group.MapPost("/segments", async Task<Created<SegmentView>> (SegmentInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/segments", async Task<Created<SegmentView>> (SegmentRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 new Check().Required("name", body.Name, 200).CheckRules(body.Rules, body.CombineWith ?? "AND").ThrowIfInvalid();
-                var segment = await grains.GetLeads(http.Caller().Scope).CreateSegmentAsync(body);
+                var segment = await grains.GetLeads(http.Caller().Scope).CreateSegmentAsync(body.ToInput());
                 return TypedResults.Created($"/v1/crm/segments/{segment.SegmentId}", segment);
             })
             .RequireTenant(Role.Manager)

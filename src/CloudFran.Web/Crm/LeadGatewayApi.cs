@@ -59,7 +59,7 @@ public static class LeadGatewayApi
             catch (CloudFranException e)
             {
                 await Errors.WriteAsync(http, GatewayErrors.Map(e));
-                return Results.Empty;
+                return TypedResults.Empty;
             }
         });
 
@@ -70,7 +70,7 @@ public static class LeadGatewayApi
                     body.Notes, null, null, null, body.AutoNurture);
                 new Check().CheckInput(input, requireEmail: true).ThrowIfInvalid();
                 var lead = await grains.GetLeads(Caller(http).Scope).CreateAsync(input);
-                return Results.Json(new Dictionary<string, object?>
+                return TypedResults.Json(new Dictionary<string, object?>
                 {
                     ["id"] = lead.LeadId, ["status"] = lead.Status, ["created_at"] = lead.CreatedAt, ["message"] = "Lead created successfully",
                 }, Snake, statusCode: 201);
@@ -81,7 +81,7 @@ public static class LeadGatewayApi
         group.MapGet("/leads/{leadId}", async (string leadId, HttpContext http, IGrainFactory grains) =>
             {
                 RequireLeadId(leadId);
-                return Results.Json(LeadJson(await grains.GetLeads(Caller(http).Scope).GetAsync(leadId)), Snake);
+                return TypedResults.Json(LeadJson(await grains.GetLeads(Caller(http).Scope).GetAsync(leadId)), Snake);
             })
             .WithMetadata(new GatewayAccess(Role.Viewer, ReadScopes, "leads", 100))
             .WithName("GatewayGetLead").WithSummary("One lead in the gateway's lead schema.");
@@ -99,7 +99,7 @@ public static class LeadGatewayApi
                 var a = await grains.GetLeads(Caller(http).Scope).AnalyticsAsync(
                     from is null ? null : new DateTimeOffset(from.Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
                     to is null ? null : new DateTimeOffset(to.Value.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
-                return Results.Json(new Dictionary<string, object?>
+                return TypedResults.Json(new Dictionary<string, object?>
                 {
                     ["total_leads"] = a.TotalLeads, ["conversion_rate"] = a.ConversionRate, ["leads_by_source"] = a.BySource,
                     ["leads_by_status"] = a.ByStatus,
@@ -118,7 +118,7 @@ public static class LeadGatewayApi
                 }
                 RequireLeadId(leadId);
                 var s = await grains.GetLeads(Caller(http).Scope).SentimentAsync(leadId);
-                return Results.Json(new Dictionary<string, object?>
+                return TypedResults.Json(new Dictionary<string, object?>
                 {
                     ["lead_id"] = s.LeadId, ["sentiment"] = s.Sentiment, ["confidence"] = s.Confidence, ["entities"] = s.Entities,
                     ["analysis_date"] = s.AnalysisDate,
@@ -145,7 +145,7 @@ public static class LeadGatewayApi
                 result["entities"] = a.Entities.Select(e => new { text = e.Text, type = e.Type, confidence = e.Confidence });
                 result["summary"] = a.Summary;
                 result["engine"] = a.Engine;
-                return Results.Json(result, Snake);
+                return TypedResults.Json(result, Snake);
             })
             .WithMetadata(new GatewayAccess(Role.Viewer, AnalyzeScopes, "analyze", 20))
             .WithName("GatewayAnalyzeText").WithSummary("Sentiment, entities and summary of a text (≤ 10,000 characters).");
@@ -162,7 +162,7 @@ public static class LeadGatewayApi
                 var context = body.Context?.Where(kv => kv.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
                     .ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
                 var c = await text.ClassifyAsync(body.TextContent!, context, http.RequestAborted);
-                return Results.Json(new Dictionary<string, object?>
+                return TypedResults.Json(new Dictionary<string, object?>
                 {
                     ["lead_id"] = body.LeadId, ["classification"] = c.Classification, ["confidence"] = c.Confidence, ["priority"] = c.Priority,
                     ["recommended_action"] = c.RecommendedAction, ["tags"] = c.Tags, ["engine"] = c.Engine,
@@ -179,7 +179,7 @@ public static class LeadGatewayApi
                 if (body.Count is null) check.Missing("count");
                 check.ThrowIfInvalid();
                 var created = await grains.GetLeads(Caller(http).Scope).GenerateAsync(body.Count!.Value, body.Source, body.SpreadDays ?? 30);
-                return Results.Json(new Dictionary<string, object?>
+                return TypedResults.Json(new Dictionary<string, object?>
                 {
                     ["generated"] = created, ["source"] = LeadNames.NormalizeSource(body.Source) ?? "mixed", ["message"] = "Test leads generated",
                 }, Snake, statusCode: 201);
@@ -187,7 +187,7 @@ public static class LeadGatewayApi
             .WithMetadata(new GatewayAccess(Role.Agent, WriteLeadScopes, "leads", 100, SandboxOnly: true))
             .WithName("GatewayGenerateLeads").WithSummary("Sandbox only: generate test leads (count ≤ 10,000, optional source).");
 
-        group.MapGet("/test/mock-analytics", () => Results.Json(new Dictionary<string, object?>
+        group.MapGet("/test/mock-analytics", () => TypedResults.Json(new Dictionary<string, object?>
             {
                 ["total_leads"] = 1000, ["conversion_rate"] = 0.12,
                 ["leads_by_source"] = new Dictionary<string, int> { ["website"] = 600, ["social"] = 250, ["referral"] = 150 },

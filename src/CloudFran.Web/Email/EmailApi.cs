@@ -5,7 +5,6 @@ using CloudFran.Abstractions.Messaging;
 using CloudFran.Abstractions.Webhooks;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
-using CloudFran.Grains.Email;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,6 +14,16 @@ using Microsoft.AspNetCore.Routing;
 namespace CloudFran.Web.Email;
 
 public sealed record EmailOptOutRequest(string? Address);
+
+/// <summary>The answer of the unsubscribe link: the address and its consent status.</summary>
+public sealed record UnsubscribedView(string Address, string Status);
+
+/// <summary>PUT /v1/tenant/email: the SMTP relay (security none | starttls | tls).</summary>
+public sealed record EmailSettingsRequest(string? Host, int? Port, string? Username, string? Password, string? FromAddress, string? FromName,
+    string? Security)
+{
+    public EmailSettingsInput ToInput() => new(Host, Port, Username, Password, FromAddress, FromName, Security);
+}
 
 public sealed record SendEmailRequest(string? To, string? Subject, string? Text, string? Category, string? LocationId, string? Html = null);
 
@@ -72,36 +81,37 @@ public static class EmailApi
             .WithName("DeleteEmailOptOut").WithSummary("Lift an unsubscribe (the person asked to hear from the business again; idempotent); email.opt_in.");
 
         // The footer link: a confirmation page (a link scanner fetching it changes nothing); its form posts back.
-        email.MapGet("/unsubscribe", async (HttpContext http, EmailUnsubscribeTokens tokens) =>
+        email.MapGet("/unsubscribe", async (HttpContext http, IGrainFactory grains) =>
             {
                 var token = http.Request.Query["token"].ToString();
-                var target = await tokens.VerifyAsync(token) ?? throw CloudFranException.NotFound("Unsubscribe link");
+                var target = await grains.GetEmailLinks().VerifyUnsubscribeAsync(token) ?? throw CloudFranException.NotFound("Unsubscribe link");
                 var html = $"""
                     <!doctype html><html><head><meta charset="utf-8"><title>Unsubscribe</title></head><body>
                     <p>Stop marketing email to {WebUtility.HtmlEncode(target.Address)}?</p>
                     <form method="post" action="/v1/email/unsubscribe?token={WebUtility.UrlEncode(token)}"><button type="submit">Unsubscribe</button></form>
                     </body></html>
                     """;
-                return Results.Content(html, "text/html; charset=utf-8");
+                return TypedResults.Content(html, "text/html; charset=utf-8");
             })
             .WithName("EmailUnsubscribePage").WithSummary("No auth. The unsubscribe confirmation page of a signed token; a bad token answers 404.");
 
         // RFC 8058 one-click (List-Unsubscribe=One-Click form body) and the page's form both land here.
-        email.MapPost("/unsubscribe", async (HttpContext http, EmailUnsubscribeTokens tokens, IGrainFactory grains) =>
+        email.MapPost("/unsubscribe", async (HttpContext http, IGrainFactory grains) =>
             {
-                var target = await tokens.VerifyAsync(http.Request.Query["token"].ToString())
+                var target = await grains.GetEmailLinks().VerifyUnsubscribeAsync(http.Request.Query["token"].ToString())
                     ?? throw CloudFranException.NotFound("Unsubscribe link");
                 var consent = await grains.GetEmailSender(target.Scope).UnsubscribeAsync(target.Address, "unsubscribe_link");
-                return Results.Ok(new { address = consent.Address, status = consent.Status });
+                return TypedResults.Ok(new UnsubscribedView(consent.Address, consent.Status));
             })
             .DisableAntiforgery()
             .WithName("EmailUnsubscribe").WithSummary("No auth. Records the signed token's address as unsubscribed (idempotent) and emits email.opt_out.");
 
         var tenant = routes.MapGroup("/v1/tenant").WithTags("Tenant administration").RequireTenant(Role.Manager);
-        tenant.MapPut("/email", (EmailSettingsInput body, HttpContext http, IGrainFactory grains) =>
+        tenant.MapPut("/email", (EmailSettingsRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                EmailRules.Validate(body).ThrowIfInvalid();
-                return grains.GetEmailAccount(http.Caller().Scope).SetAsync(body);
+                var settings = body.ToInput();
+                EmailRules.Validate(settings).ThrowIfInvalid();
+                return grains.GetEmailAccount(http.Caller().Scope).SetAsync(settings);
             })
             .WithName("SetEmailSettings").WithSummary("SMTP relay of this key's environment (host, port, username, password, fromAddress, fromName, security none|starttls|tls). The password is never returned.");
         tenant.MapGet("/email", (HttpContext http, IGrainFactory grains) =>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using CloudFran.Abstractions.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace CloudFran.Web.Infrastructure;
 
@@ -11,7 +10,8 @@ namespace CloudFran.Web.Infrastructure;
 /// envelope — caller errors as 4xx with details, an unreachable database as 503, anything else as a 500 without
 /// internals. Bodiless 4xx answers from the framework (unknown route, wrong method) get the envelope too.
 /// </summary>
-public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger,
+    IEnumerable<ITransientFailures> transientFailures)
 {
     public const long MaxBodyBytes = 1024 * 1024;
 
@@ -89,12 +89,14 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
         return e;
     }
 
-    private static bool IsDatabaseUnavailable(Exception e)
+    /// <summary>The database driver's transient failures are recognised by the storage layer's <see cref="ITransientFailures"/>.</summary>
+    private bool IsDatabaseUnavailable(Exception e)
     {
+        var transient = transientFailures as ITransientFailures[] ?? transientFailures.ToArray();
         for (var x = e; x is not null; x = x.InnerException)
         {
-            if (x is NpgsqlException { IsTransient: true } or TimeoutException or Orleans.Runtime.SiloUnavailableException
-                or System.Net.Sockets.SocketException)
+            if (x is TimeoutException or Orleans.Runtime.SiloUnavailableException or System.Net.Sockets.SocketException
+                || transient.Any(t => t.IsTransient(x)))
             {
                 return true;
             }

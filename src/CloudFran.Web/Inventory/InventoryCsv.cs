@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CloudFran.Abstractions.Errors;
+using CloudFran.Abstractions.Csv;
 using CloudFran.Abstractions.Inventory;
 using CloudFran.Abstractions.Keys;
 using CsvHelper;
@@ -10,35 +11,17 @@ using Microsoft.Net.Http.Headers;
 
 namespace CloudFran.Web.Inventory;
 
-/// <summary>The CSV import report.</summary>
-public sealed record ImportReport(string ImportId, string Mode, string LocationId, int Rows, int Created, int Updated, int Failed,
-    IReadOnlyList<ImportRowError> Errors, bool ErrorsTruncated);
-
 /// <summary>
 /// CSV import and export of items and one location's stock. The upload is streamed to a temporary file while its
-/// size and UTF-8 encoding are checked (so a bad file changes nothing), then parsed with CsvHelper row by row and
-/// applied in batches; every refused row is reported with its line, field and reason.
+/// size and UTF-8 encoding are checked (so a bad file changes nothing), then read with the shared CSV stack
+/// (<see cref="CsvFiles"/>) row by row, checked by <see cref="InventoryCsvRules"/> and applied in batches; every
+/// refused row is reported with its line, field and reason. Export writes the same format.
 /// </summary>
 public static class InventoryCsv
 {
     public const long MaxFileBytes = 20L * 1024 * 1024;
     public const int BatchSize = 500;
     public const int MaxReportedErrors = 1000;
-
-    /// <summary>Import columns (normalized: lower case, no spaces, underscores or dashes) → canonical name.</summary>
-    private static readonly Dictionary<string, string> Columns = new()
-    {
-        ["sku"] = "sku", ["name"] = "name", ["barcode"] = "barcodes", ["barcodes"] = "barcodes", ["category"] = "category",
-        ["unit"] = "unit", ["cost"] = "cost", ["price"] = "price", ["supplierid"] = "supplier_id", ["discontinued"] = "discontinued",
-        ["onhand"] = "on_hand", ["quantity"] = "on_hand", ["min"] = "min", ["reorderpoint"] = "reorder_point", ["max"] = "max",
-        ["reordermultiple"] = "reorder_multiple",
-        // Export-only columns: accepted so an exported file imports again, and ignored.
-        ["itemid"] = "", ["locationid"] = "", ["reserved"] = "", ["intransit"] = "", ["available"] = "", ["status"] = "",
-    };
-
-    public static readonly string[] ExportHeader =
-        ["sku", "name", "barcodes", "category", "unit", "cost", "price", "supplier_id", "discontinued", "location_id", "on_hand", "reserved",
-         "in_transit", "min", "reorder_point", "max", "reorder_multiple", "status", "item_id"];
 
     private sealed record Upload(string Path, long Bytes, string? Mode, string? LocationId);
 
@@ -78,8 +61,7 @@ public static class InventoryCsv
     private static CloudFranException TooLarge() =>
         new(ErrorKind.TooLarge, InventoryErrors.FileTooLarge, $"The file exceeds the import limit of {MaxFileBytes / (1024 * 1024)} MB; split it into smaller files.");
 
-    private static CloudFranException BadFile(string message, string field = "file") =>
-        new(ErrorKind.Invalid, InventoryErrors.InvalidFile, message, [new FieldError(field, message)]);
+    private static CloudFranException BadFile(string message, string field = "file") => InventoryCsvRules.BadFile(message, field);
 
     /// <summary>Reads the multipart body: form fields, and the file part copied to a temporary file with size and UTF-8 checks.</summary>
     private static async Task<Upload> SpoolAsync(HttpContext http, string boundary)
@@ -234,20 +216,10 @@ public static class InventoryCsv
         }
 
         var malformed = new HashSet<long>();
-        var options = new CsvReaderOptions
+        var options = CsvFiles.ReaderOptions(hasHeader: true, trimWhitespace: true, onMalformed: bad =>
         {
-            HasHeader = true,
-            TrimWhitespace = true,
-            TrackLineNumbers = true,
-            SkipEmptyLines = true,
-            DetectSeparatorHint = false,
-            Separator = ',',
-            MalformedData = CsvMalformedDataHandling.Skip,
-            OnMalformedRecord = bad =>
-            {
-                if (malformed.Add(bad.LineNumber)) Fail((int)bad.LineNumber, "row", $"Malformed CSV ({bad.Reason}): a stray or unbalanced quote.");
-            },
-        };
+            if (malformed.Add(bad.LineNumber)) Fail((int)bad.LineNumber, "row", $"Malformed CSV ({bad.Reason}): a stray or unbalanced quote.");
+        });
         using var stream = new StreamReader(path, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true);
         await using var csv = CsvReader.Create(stream, options, false);
         var hasRow = await csv.ReadAsync();
@@ -256,39 +228,10 @@ public static class InventoryCsv
             throw BadFile("The file has no header row.");
         }
         var header = csv.Headers.ToArray();
-        var index = new Dictionary<string, int>();
-        var unknown = new List<string>();
-        for (var i = 0; i < header.Length; i++)
-        {
-            var normalized = new string(header[i].Where(c => c is not (' ' or '_' or '-')).ToArray()).ToLowerInvariant();
-            if (!Columns.TryGetValue(normalized, out var canonical))
-            {
-                unknown.Add(header[i]);
-                continue;
-            }
-            if (canonical.Length == 0) continue;
-            if (!index.TryAdd(canonical, i))
-            {
-                throw BadFile($"The column '{canonical}' appears twice in the header.", "header");
-            }
-        }
-        if (unknown.Count > 0)
-        {
-            throw BadFile($"Unknown column(s): {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Known columns: {string.Join(", ", Columns.Values.Where(v => v.Length > 0).Distinct())}.", "header");
-        }
-        var missing = new List<string>();
-        if (!index.ContainsKey("sku")) missing.Add("sku");
-        if (mode == "create_only" && !index.ContainsKey("name")) missing.Add("name");
-        if (missing.Count > 0)
-        {
-            throw new CloudFranException(ErrorKind.Invalid, InventoryErrors.InvalidFile, $"The header is missing required column(s): {string.Join(", ", missing)}.",
-                missing.Select(m => new FieldError("header", $"{m} column is required")).ToList());
-        }
-        var levelColumns = new[] { "on_hand", "min", "reorder_point", "max", "reorder_multiple" }.Where(index.ContainsKey).ToList();
+        var (index, levelColumns) = InventoryCsvRules.MapHeader(header, mode);
 
         int rows = 0, created = 0, updated = 0;
-        var seenSkus = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var seenCodes = new Dictionary<string, int>(StringComparer.Ordinal);
+        var repeats = new ImportFileRepeats();
         var batch = new List<ImportRow>(BatchSize);
         async Task FlushAsync()
         {
@@ -315,23 +258,11 @@ public static class InventoryCsv
                 Fail(line, "row", $"Expected {header.Length} fields, found {record.Length}.");
                 continue;
             }
-            var row = ParseRow(line, record, index, levelColumns, Fail);
-            if (row is null)
+            var row = InventoryCsvRules.ParseRow(line, record, index, levelColumns, Fail);
+            if (row is null || !repeats.Accept(line, row, Fail))
             {
                 continue;
             }
-            if (!seenSkus.Add(row.Sku))
-            {
-                Fail(line, "sku", $"SKU '{row.Sku}' appears earlier in the file.");
-                continue;
-            }
-            var dup = (row.Barcodes ?? []).FirstOrDefault(seenCodes.ContainsKey);
-            if (dup is not null)
-            {
-                Fail(line, "barcodes", $"Barcode '{dup}' is already used on line {seenCodes[dup]}.");
-                continue;
-            }
-            foreach (var code in row.Barcodes ?? []) seenCodes[code] = line;
             batch.Add(row);
             if (batch.Count >= BatchSize)
             {
@@ -343,87 +274,14 @@ public static class InventoryCsv
         return new ImportReport(importId, mode, locationId, rows, created, updated, errorCount, errors, errorCount > errors.Count);
     }
 
-    private static ImportRow? ParseRow(int line, string[] record, Dictionary<string, int> index, IReadOnlyList<string> levelColumns,
-        Action<int, string, string> fail)
-    {
-        var ok = true;
-        string? Text(string column, int max, bool required = false)
-        {
-            if (!index.TryGetValue(column, out var i)) return null;
-            var value = record[i].Trim();
-            if (value.Length == 0)
-            {
-                if (required) { fail(line, column, $"{column} is required."); ok = false; }
-                return null;
-            }
-            if (value.Length > max) { fail(line, column, $"{column} must be at most {max} characters."); ok = false; return null; }
-            if (value.Any(char.IsControl)) { fail(line, column, $"{column} contains control characters."); ok = false; return null; }
-            return value;
-        }
-        decimal? Number(string column, bool allowNegative = false)
-        {
-            var raw = Text(column, 30);
-            if (raw is null) return null;
-            if (!decimal.TryParse(raw, NumberStyles.Number & ~NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var v)
-                || decimal.Round(v, 4) != v || Math.Abs(v) >= 10_000_000_000m)
-            {
-                fail(line, column, $"{column} must be a number like 12.5 (dot as decimal separator)."); ok = false; return null;
-            }
-            if (v < 0 && !allowNegative) { fail(line, column, $"{column} must not be negative."); ok = false; return null; }
-            return v;
-        }
-        var sku = Text("sku", 64, required: true);
-        var name = Text("name", 200);
-        var barcodesRaw = Text("barcodes", 1000);
-        IReadOnlyList<string>? barcodes = null;
-        if (barcodesRaw is not null)
-        {
-            barcodes = barcodesRaw.Split(['|', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-            if (barcodes.Any(b => b.Length > 64)) { fail(line, "barcodes", "each barcode must be at most 64 characters."); ok = false; }
-            if (barcodes.Count > 20) { fail(line, "barcodes", "at most 20 barcodes per item."); ok = false; }
-        }
-        var category = Text("category", 100);
-        var unit = Text("unit", 20);
-        var cost = Number("cost");
-        var price = Number("price");
-        var supplier = Text("supplier_id", 60);
-        if (supplier is not null && !Ids.IsValid(supplier, "sup")) { fail(line, "supplier_id", "supplier_id must be a supplier id (sup_…)."); ok = false; }
-        bool? discontinued = null;
-        var disc = Text("discontinued", 10);
-        if (disc is not null)
-        {
-            discontinued = disc.ToLowerInvariant() switch
-            {
-                "true" or "yes" or "1" or "y" => true,
-                "false" or "no" or "0" or "n" => false,
-                _ => null,
-            };
-            if (discontinued is null) { fail(line, "discontinued", "discontinued must be true or false."); ok = false; }
-        }
-        var onHand = Number("on_hand");
-        var min = Number("min");
-        var reorderPoint = Number("reorder_point");
-        var max = Number("max");
-        var multiple = Number("reorder_multiple");
-        if (multiple is 0) { fail(line, "reorder_multiple", "reorder_multiple must be greater than 0."); ok = false; }
-        if (max is not null && (min > max || reorderPoint > max)) { fail(line, "max", "max must be at least min and reorder_point."); ok = false; }
-        if (!ok || sku is null)
-        {
-            return null;
-        }
-        return new ImportRow(line, sku, name, barcodes, category, unit, cost, price, supplier, discontinued, onHand, min, reorderPoint, max, multiple,
-            levelColumns);
-    }
-
     /// <summary>Streams items (and their stock at one location, or at every location) as CSV.</summary>
     public static async Task ExportAsync(HttpContext http, IInventoryDirectoryGrain directory, string? locationId)
     {
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"inventory{(locationId is null ? "" : "-" + locationId)}.csv\"";
         await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 64 * 1024);
-        await using var csv = CsvWriter.Create(writer, new CsvWriterOptions { NewLine = "\r\n" }, true);
-        foreach (var h in ExportHeader) csv.WriteField(h);
-        await csv.EndRecordAsync();
+        await using var csv = CsvFiles.Writer(writer, "\r\n");
+        await csv.WriteRecordAsync(InventoryCsvRules.ExportHeader);
         string? after = null;
         while (true)
         {
@@ -433,26 +291,7 @@ public static class InventoryCsv
                 var stocks = item.Locations.Count == 0 ? [null] : item.Locations.Cast<LocationStockView?>().ToList();
                 foreach (var s in stocks)
                 {
-                    csv.WriteField(Safe(item.Sku));
-                    csv.WriteField(Safe(item.Name));
-                    csv.WriteField(Safe(string.Join('|', item.Barcodes)));
-                    csv.WriteField(Safe(item.Category ?? ""));
-                    csv.WriteField(Safe(item.Unit));
-                    csv.WriteField(Num(item.Cost));
-                    csv.WriteField(Num(item.Price));
-                    csv.WriteField(item.SupplierId ?? "");
-                    csv.WriteField(item.Discontinued ? "true" : "false");
-                    csv.WriteField(s?.LocationId ?? "");
-                    csv.WriteField(Num(s?.OnHand));
-                    csv.WriteField(Num(s?.Reserved));
-                    csv.WriteField(Num(s?.InTransit));
-                    csv.WriteField(Num(s?.Min));
-                    csv.WriteField(Num(s?.ReorderPoint));
-                    csv.WriteField(Num(s?.Max));
-                    csv.WriteField(Num(s?.ReorderMultiple));
-                    csv.WriteField(item.Discontinued ? "discontinued" : s?.Status ?? "active");
-                    csv.WriteField(item.ItemId);
-                    await csv.EndRecordAsync();
+                    await csv.WriteRecordAsync(InventoryCsvRules.ExportRow(item, s));
                 }
             }
             await csv.FlushAsync();
@@ -461,10 +300,4 @@ public static class InventoryCsv
             after = page[^1].ItemId;
         }
     }
-
-    private static string Num(decimal? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "";
-
-    /// <summary>Text cells that a spreadsheet would run as a formula get a leading apostrophe.</summary>
-    private static string Safe(string value) =>
-        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 }

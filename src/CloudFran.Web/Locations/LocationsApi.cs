@@ -11,6 +11,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Locations;
 
+/// <summary>POST /v1/locations and PATCH /v1/locations/{locationId} (omitted fields stay as they are).</summary>
+public sealed record LocationRequest(string? Name, Address? Address, string? Phone, IReadOnlyDictionary<string, IReadOnlyList<OpenInterval>>? Hours,
+    IReadOnlyList<string>? Services, string? Timezone, string? Status)
+{
+    public LocationInput ToInput() => new(Name, Address, Phone, Hours, Services, Timezone, Status);
+}
+
 /// <summary>Franchise locations: one grain per location, list/search from PostgreSQL.</summary>
 public static class LocationsApi
 {
@@ -32,9 +39,9 @@ public static class LocationsApi
             })
             .WithName("ListLocations").WithSummary("Locations by status (active, inactive, coming_soon) and search over name, address and phone.");
 
-        group.MapPost("/", async Task<Created<LocationView>> (LocationInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/", async Task<Created<LocationView>> (LocationRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                var location = await grains.GetLocationGrain(http.Caller().Scope, Ids.New("loc")).CreateAsync(body);
+                var location = await grains.GetLocationGrain(http.Caller().Scope, Ids.New("loc")).CreateAsync(body.ToInput());
                 return TypedResults.Created($"/v1/locations/{location.LocationId}", location);
             })
             .RequireTenant(Role.Manager)
@@ -44,8 +51,8 @@ public static class LocationsApi
                 Grain(grains, http, locationId).GetAsync())
             .WithName("GetLocation").WithSummary("One location.");
 
-        group.MapPatch("/{locationId}", (string locationId, LocationInput body, HttpContext http, IGrainFactory grains) =>
-                Grain(grains, http, locationId).UpdateAsync(body))
+        group.MapPatch("/{locationId}", (string locationId, LocationRequest body, HttpContext http, IGrainFactory grains) =>
+                Grain(grains, http, locationId).UpdateAsync(body.ToInput()))
             .RequireTenant(Role.Manager)
             .WithName("UpdateLocation").WithSummary("Change any of the location's fields; omitted fields stay as they are.");
 

@@ -14,6 +14,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Messaging;
 
+/// <summary>PUT /v1/tenant/twilio.</summary>
+public sealed record TwilioAccountRequest(string? AccountSid, string? AuthToken, string? ApiKeySid, string? ApiKeySecret, string? MessagingServiceSid)
+{
+    public TwilioAccountInput ToInput() => new(AccountSid, AuthToken, ApiKeySid, ApiKeySecret, MessagingServiceSid);
+}
+
 public sealed record SendSmsRequest(string? To, string? Message, string? MediaUrl, IReadOnlyList<string>? MediaUrls,
     string? LocationId, string? Category);
 
@@ -100,8 +106,8 @@ public static class MessagingApi
             .WithName("ConsentAudit").WithSummary("Consent trail (opt_in, opt_out, …) by customer (phone), type, from, to.");
 
         var tenant = routes.MapGroup("/v1/tenant").WithTags("Tenant administration").RequireTenant(Role.Admin);
-        tenant.MapPut("/twilio", (TwilioAccountInput body, HttpContext http, IGrainFactory grains) =>
-                grains.GetMessagingAccount(http.Caller().Scope).SetTwilioAsync(body))
+        tenant.MapPut("/twilio", (TwilioAccountRequest body, HttpContext http, IGrainFactory grains) =>
+                grains.GetMessagingAccount(http.Caller().Scope).SetTwilioAsync(body.ToInput()))
             .WithName("SetTwilioAccount").WithSummary("Register the Twilio account (accountSid, authToken, optional apiKeySid/apiKeySecret, messagingServiceSid) of this key's environment. Secrets are never returned.");
         tenant.MapGet("/twilio", (HttpContext http, IGrainFactory grains) =>
                 grains.GetMessagingAccount(http.Caller().Scope).GetTwilioAsync())

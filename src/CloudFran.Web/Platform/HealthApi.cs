@@ -1,23 +1,28 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
+using CloudFran.Abstractions.Platform;
 using CloudFran.Web.Crm;
-using CloudFran.Grains.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CloudFran.Web.Platform;
 
 public sealed record HealthServices(string Database, string Cluster);
 
+/// <summary>GET /health/live.</summary>
+public sealed record LivenessReport(string Status);
+
 public sealed record HealthReport(string Status, DateTimeOffset Timestamp, string Version, HealthServices Services,
     string Node, int ActiveSilos);
 
 /// <summary>
-/// <c>GET /health</c> in the lead gateway's shape; 503 while PostgreSQL does not answer (readiness), limited to the
+/// <c>GET /health</c> in the lead gateway's shape, rendered from the readiness health checks the Host registers
+/// (<see cref="PlatformHealth"/>); 503 while PostgreSQL does not answer or this node is not an active member, limited to the
 /// gateway's 1000 requests per minute per client address. <c>GET /health/live</c> answers 200 while the process
 /// runs (liveness) and is not limited.
 /// </summary>
@@ -30,16 +35,16 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", async (PlatformDb db, IClusterMembershipService membership, ILocalSiloDetails silo, TimeProvider clock) =>
+        routes.MapGet("/health", async Task<JsonHttpResult<HealthReport>> (HealthCheckService checks, TimeProvider clock, HttpContext http) =>
             {
-                var dbUp = await db.PingAsync(TimeSpan.FromSeconds(2));
-                var snapshot = membership.CurrentSnapshot;
-                var active = snapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
-                var selfActive = snapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Active;
-                var report = new HealthReport(dbUp && selfActive ? "healthy" : "unhealthy", clock.GetUtcNow(), Version,
-                    new HealthServices(dbUp ? "connected" : "disconnected", selfActive ? "connected" : "disconnected"),
-                    silo.Name, active);
-                return Results.Json(report, statusCode: dbUp && selfActive ? 200 : 503);
+                var result = await checks.CheckHealthAsync(c => c.Tags.Contains(PlatformHealth.ReadyTag), http.RequestAborted);
+                var dbUp = Healthy(result, PlatformHealth.Database);
+                var clusterUp = Healthy(result, PlatformHealth.Cluster);
+                var cluster = result.Entries.TryGetValue(PlatformHealth.Cluster, out var entry) ? entry.Data : null;
+                var report = new HealthReport(dbUp && clusterUp ? "healthy" : "unhealthy", clock.GetUtcNow(), Version,
+                    new HealthServices(dbUp ? "connected" : "disconnected", clusterUp ? "connected" : "disconnected"),
+                    cluster?.GetValueOrDefault(PlatformHealth.NodeData) as string ?? "", cluster?.GetValueOrDefault(PlatformHealth.ActiveSilosData) as int? ?? 0);
+                return TypedResults.Json(report, statusCode: dbUp && clusterUp ? 200 : 503);
             })
             .AddEndpointFilter(async (context, next) =>
             {
@@ -61,10 +66,13 @@ public static class HealthApi
             .WithSummary("Readiness: database and cluster state; 503 when either is down.")
             .Produces<HealthReport>().Produces<HealthReport>(503).Produces(429);
 
-        routes.MapGet("/health/live", () => Results.Json(new { status = "alive" }))
+        routes.MapGet("/health/live", () => TypedResults.Ok(new LivenessReport("alive")))
             .WithTags("Operations").WithName("Liveness").WithSummary("Liveness: the process answers.");
         return routes;
     }
+
+    private static bool Healthy(Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport result, string check) =>
+        result.Entries.TryGetValue(check, out var entry) && entry.Status == HealthStatus.Healthy;
 }
 
 /// <summary>

@@ -10,6 +10,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Platform;
 
+/// <summary>PATCH /v1/tenant/settings.</summary>
+public sealed record TenantSettingsRequest(string? BusinessName, string? Timezone, string? NotificationEmail, string? BrandColor)
+{
+    public TenantSettingsPatch ToPatch() => new(BusinessName, Timezone, NotificationEmail, BrandColor);
+}
+
 public sealed record InvitationRequest(string? Email, string? Role, IReadOnlyList<string>? Permissions, IReadOnlyList<string>? Locations);
 
 public sealed record CreateKeyRequest(string? Type, string? Role, string? Name, DateTimeOffset? ExpiresAt);
@@ -25,8 +31,8 @@ public static class TenantApi
                 grains.GetTenantGrain(http.Caller().TenantId).GetAsync())
             .WithName("GetTenant").WithSummary("The caller's tenant: profile, plan, status and effective limits.");
 
-        group.MapPatch("/settings", (TenantSettingsPatch body, HttpContext http, IGrainFactory grains) =>
-                grains.GetTenantGrain(http.Caller().TenantId).UpdateSettingsAsync(body))
+        group.MapPatch("/settings", (TenantSettingsRequest body, HttpContext http, IGrainFactory grains) =>
+                grains.GetTenantGrain(http.Caller().TenantId).UpdateSettingsAsync(body.ToPatch()))
             .RequireTenant(Role.Admin, liveOnly: true)
             .WithName("UpdateTenantSettings").WithSummary("Change businessName, timezone (IANA), notificationEmail, brandColor (hex).");
 

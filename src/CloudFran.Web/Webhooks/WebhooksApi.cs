@@ -14,6 +14,15 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CloudFran.Web.Webhooks;
 
+/// <summary>How many deliveries a replay scheduled.</summary>
+public sealed record ReplayScheduled(int Scheduled);
+
+/// <summary>POST and PATCH /v1/webhooks/endpoints; format "json" (default) or "form" (the Scheduling Center Push API's key-value format).</summary>
+public sealed record WebhookEndpointRequest(string? Url, IReadOnlyList<string>? Events, string? Description, string? Status, string? Format = null)
+{
+    public WebhookEndpointInput ToInput() => new(Url, Events, Description, Status, Format);
+}
+
 /// <summary>Webhook endpoints (Standard Webhooks v1 signing), deliveries, redelivery and replay.</summary>
 public static class WebhooksApi
 {
@@ -28,9 +37,9 @@ public static class WebhooksApi
         group.MapGet("/endpoints", (HttpContext http, IGrainFactory grains) => Endpoints(grains, http).ListAsync())
             .WithName("ListWebhookEndpoints").WithSummary("The tenant's webhook endpoints (no secrets).");
 
-        group.MapPost("/endpoints", async Task<Created<WebhookEndpointSecret>> (WebhookEndpointInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/endpoints", async Task<Created<WebhookEndpointSecret>> (WebhookEndpointRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                var created = await Endpoints(grains, http).CreateAsync(body);
+                var created = await Endpoints(grains, http).CreateAsync(body.ToInput());
                 return TypedResults.Created($"/v1/webhooks/endpoints/{created.Endpoint.EndpointId}", created);
             })
             .WithName("CreateWebhookEndpoint").WithSummary("Register url + events (or \"*\") + description; the whsec_ signing secret is returned once.");
@@ -39,8 +48,8 @@ public static class WebhooksApi
                 Endpoints(grains, http).GetAsync(Require(endpointId, "we", "Webhook endpoint")))
             .WithName("GetWebhookEndpoint").WithSummary("One endpoint.");
 
-        group.MapPatch("/endpoints/{endpointId}", (string endpointId, WebhookEndpointInput body, HttpContext http, IGrainFactory grains) =>
-                Endpoints(grains, http).UpdateAsync(Require(endpointId, "we", "Webhook endpoint"), body))
+        group.MapPatch("/endpoints/{endpointId}", (string endpointId, WebhookEndpointRequest body, HttpContext http, IGrainFactory grains) =>
+                Endpoints(grains, http).UpdateAsync(Require(endpointId, "we", "Webhook endpoint"), body.ToInput()))
             .WithName("UpdateWebhookEndpoint").WithSummary("Change url, events, description or status (active | disabled).");
 
         group.MapDelete("/endpoints/{endpointId}", async Task<NoContent> (string endpointId, HttpContext http, IGrainFactory grains) =>
@@ -79,7 +88,7 @@ public static class WebhooksApi
                         : throw CloudFranException.Invalid("since", "since must be an ISO 8601 date-time.");
                 }
                 var count = await Endpoints(grains, http).ReplayAsync(Require(endpointId, "we", "Webhook endpoint"), since);
-                return Results.Json(new { scheduled = count });
+                return TypedResults.Ok(new ReplayScheduled(count));
             })
             .WithName("ReplayWebhooks").WithSummary("Schedule again everything undelivered, or (since=) everything since a time.");
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CloudFran.Abstractions.Calendar;
 
-namespace CloudFran.Web.Infrastructure;
+namespace CloudFran.Web.Calendar;
 
 /// <summary>RFC 5545 text for an appointment: UTC times, escaped text, lines folded at 75 octets, CRLF endings.</summary>
 public static class ICalendar
