@@ -134,7 +134,7 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, [FromKeyedServices(Lea
             throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"The token lacks a required scope ({string.Join(" or ", access.AnyScope)}).");
         }
         var subject = user.FindFirst(CloudFranClaims.Subject)?.Value ?? "anonymous";
-        return new GatewayCaller(new TenantScope(tenantId, env == "test" ? DataEnv.Test : DataEnv.Live), role, subject, env == "test", scopes);
+        return new GatewayCaller(new TenantScope(tenantId, DataEnvs.Parse(env)), role, subject, env == "test", scopes);
     }
 
     /// <summary>A token's role in platform terms; analyst, viewer and anything unknown are read-only.</summary>

@@ -116,7 +116,7 @@ public sealed record ApiKeyVerdict(AuthDecision Decision, string Credential)
             if (Decision.TenantId is { } tenantId)
             {
                 claims.Add(new(CloudFranClaims.TenantId, tenantId));
-                claims.Add(new(CloudFranClaims.Env, new TenantScope(tenantId, Decision.KeyType.Env()).EnvName));
+                claims.Add(new(CloudFranClaims.Env, Decision.KeyType.Env().Name()));
             }
             claims.Add(new(CloudFranClaims.KeyId, Decision.KeyId ?? ""));
             claims.Add(new(CloudFranClaims.KeyType, Decision.KeyType.Name()));

@@ -48,6 +48,6 @@ public static class CloudFranClaims
     /// <summary>The tenant partition a principal acts in, or null when it names no tenant.</summary>
     public static TenantScope? ScopeOf(System.Security.Claims.ClaimsPrincipal user) =>
         user.FindFirst(TenantId)?.Value is { Length: > 0 } tenantId
-            ? new TenantScope(tenantId, user.FindFirst(Env)?.Value == "test" ? DataEnv.Test : DataEnv.Live)
+            ? new TenantScope(tenantId, DataEnvs.Parse(user.FindFirst(Env)?.Value ?? "live"))
             : null;
 }
