@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace CloudFran.Web.Infrastructure.Authentication;
 
@@ -36,7 +35,7 @@ public static class AuthenticationSetup
             .AddPolicy(AccessPolicies.Tenant, p => p.AddAuthenticationSchemes(AuthSchemes.Platform).AddRequirements(new TenantAccessRequirement()))
             .AddPolicy(AccessPolicies.PlatformAdmin, p => p.AddAuthenticationSchemes(AuthSchemes.Platform).AddRequirements(new PlatformAccessRequirement()));
         services.AddSingleton<IAuthorizationHandler, AccessAuthorizationHandler>();
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, EnvelopeAuthorizationResultHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, EnvelopeAuthorizationResultHandler>();
         return services;
     }
 }
