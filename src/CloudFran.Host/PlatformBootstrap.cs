@@ -17,7 +17,7 @@ public sealed partial class PlatformBootstrap(IGrainFactory grains, PlatformDb d
     {
         if (config["CLOUDFRAN_BOOTSTRAP_ADMIN_KEY"] is { Length: > 0 } adminKey)
         {
-            if (!Grains.Platform.ApiKeySecrets.IsWellFormed(adminKey) || !adminKey.StartsWith("sk_admin_", StringComparison.Ordinal))
+            if (!ApiKeySecrets.IsWellFormed(adminKey) || !adminKey.StartsWith("sk_admin_", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException(
                     "CLOUDFRAN_BOOTSTRAP_ADMIN_KEY must be 'sk_admin_' followed by 20-100 letters and digits.");

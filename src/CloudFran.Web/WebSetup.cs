@@ -4,6 +4,7 @@ using CloudFran.Web.Calendar;
 using CloudFran.Web.Crm;
 using CloudFran.Web.Email;
 using CloudFran.Web.Infrastructure;
+using CloudFran.Web.Infrastructure.Authentication;
 using CloudFran.Web.Inventory;
 using CloudFran.Web.Locations;
 using CloudFran.Web.Loyalty;
@@ -34,6 +35,7 @@ public static class WebSetup
         });
         // Binding failures become exceptions so the error middleware can answer with the envelope.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddCloudFranAuthentication();
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<Voice.VoiceDashboardRelay>();
         builder.Services.AddSingleton<HealthRateLimiter>();
@@ -42,13 +44,18 @@ public static class WebSetup
         return builder;
     }
 
-    /// <summary>Middleware order: errors + request id → routing → API-key auth → endpoints.</summary>
+    /// <summary>
+    /// Middleware order: errors + request id → routing → authentication → authorization (the route group's policy,
+    /// before model binding) → the caller's tenant in the request context and log scope → endpoints.
+    /// </summary>
     public static WebApplication UseCloudFranWeb(this WebApplication app)
     {
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseWebSockets();
         app.UseRouting();
-        app.UseMiddleware<ApiKeyAuthMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<TenantContextMiddleware>();
         return app;
     }
 

@@ -1,20 +1,13 @@
-using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using CloudFran.Abstractions.Crm;
-using CloudFran.Abstractions.Errors;
-using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
-using CloudFran.Grains.Crm;
-using CloudFran.Grains.Isolation;
-using CloudFran.Grains.Storage;
-using CloudFran.Grains.Platform;
-using CloudFran.Web.Infrastructure;
+using CloudFran.Web.Infrastructure.Authentication;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace CloudFran.Web.Crm;
 
@@ -54,39 +47,26 @@ public static class GatewayErrors
 }
 
 /// <summary>
-/// Authenticates and rate-limits gateway routes: <c>X-API-Key</c> (a platform key, checked by its API-key grain:
-/// validity, tenant status, role, the tenant's per-minute budget) or <c>Authorization: Bearer</c> with an RS256 JWT
-/// (iss, aud, exp, signature; tenant from <c>tenant_id</c>, partition from <c>env</c>, role from <c>role</c>,
-/// scopes from <c>scope</c>). Then the route's own per-minute limit, per credential.
+/// Authenticates and rate-limits gateway routes: the <see cref="AuthSchemes.Gateway"/> scheme picks
+/// <c>X-API-Key</c> (<see cref="LeadGatewayKeyHandler"/>) or an RS256 JWT (<see cref="LeadGatewayJwt"/>); then the
+/// route's needs in gateway terms — tenant status, role, JWT scope, sandbox-only — and the route's own per-minute
+/// limit, per credential. Failures are thrown as gateway errors, which the group's filter writes.
 /// </summary>
-public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock,
-    IOptions<LeadGatewayOptions> options)
+public sealed class LeadGatewayAuth(IGrainFactory grains, [FromKeyedServices(LeadGatewayJwt.CrmClockKey)] TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, string> _keyTenants = new();
-    private Rs256Jwt? _jwt;
-
     public async Task<GatewayCaller> AuthenticateAsync(HttpContext http, GatewayAccess access)
     {
-        var apiKey = http.Request.Headers["X-API-Key"].ToString().Trim();
-        var authorization = http.Request.Headers.Authorization.ToString();
-        var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
-        GatewayCaller caller;
-        string credential;
-        if (apiKey.Length > 0 || bearer is not null && bearer.StartsWith("sk_", StringComparison.Ordinal))
+        var result = await http.AuthenticateAsync(AuthSchemes.Gateway);
+        if (!result.Succeeded)
         {
-            var secret = apiKey.Length > 0 ? apiKey : bearer!;
-            caller = await FromApiKeyAsync(http, secret, access);
-            credential = "k" + ApiKeySecrets.Hash(secret)[..24];
+            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized,
+                result.Failure?.Message ?? "Send X-API-Key or Authorization: Bearer <JWT>.");
         }
-        else if (!string.IsNullOrEmpty(bearer))
-        {
-            caller = await FromJwtAsync(http, bearer, access);
-            credential = "j" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(caller.Scope.TenantId + "|" + caller.Subject)))[..24];
-        }
-        else
-        {
-            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "Send X-API-Key or Authorization: Bearer <JWT>.");
-        }
+        http.User = result.Principal;
+        var caller = http.Features.Get<ApiKeyVerdict>() is { } verdict ? FromApiKey(http, verdict) : await FromJwtAsync(http, result.Principal, access);
+        var credential = caller.Scopes is null
+            ? result.Principal.FindFirst(CloudFranClaims.Credential)!.Value
+            : "j" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(caller.Scope.TenantId + "|" + caller.Subject)))[..24];
 
         if (access.SandboxOnly && !caller.Sandbox)
         {
@@ -102,35 +82,18 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
             http.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
             throw GatewayErrors.Error(ErrorKind.RateLimited, GatewayErrors.RateLimited, $"Rate limit of {access.PerMinute} requests per minute exceeded for this endpoint.");
         }
-        RequestContext.Set(TenantIsolationFilter.ContextKey, caller.Scope.TenantId);
+        RequestContext.Set(TenantContext.Key, caller.Scope.TenantId);
         return caller;
     }
 
-    private async Task<GatewayCaller> FromApiKeyAsync(HttpContext http, string secret, GatewayAccess access)
+    private static GatewayCaller FromApiKey(HttpContext http, ApiKeyVerdict verdict)
     {
-        if (!ApiKeySecrets.IsWellFormed(secret))
-        {
-            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The API key is not valid.");
-        }
-        var hash = ApiKeySecrets.Hash(secret);
-        if (!_keyTenants.TryGetValue(hash, out var tenantId))
-        {
-            tenantId = await db.ScalarAsync<string>("SELECT tenant_id FROM api_keys WHERE key_hash = @h", ("h", hash));
-            if (tenantId is null)
-            {
-                throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The API key is not valid.");
-            }
-            _keyTenants[hash] = tenantId; // a key's tenant never changes
-        }
-        var header = http.Request.Headers[ApiKeyAuthMiddleware.TenantHeader].ToString().Trim();
-        var decision = await grains.GetApiKeyGrain(hash).AuthorizeAsync(new AuthRequest(false, header.Length > 0 ? header : tenantId, access.MinRole));
+        var decision = verdict.Decision;
         switch (decision.Outcome)
         {
             case AuthOutcome.Ok:
                 return new GatewayCaller(new TenantScope(decision.TenantId!, decision.KeyType.Env()), decision.Role, decision.KeyId!,
                     decision.KeyType == KeyType.Test, null);
-            case AuthOutcome.UnknownKey or AuthOutcome.ExpiredKey or AuthOutcome.RevokedKey:
-                throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, decision.Detail ?? "The API key is not valid.");
             case AuthOutcome.RateLimited or AuthOutcome.QuotaExceeded:
                 http.Response.Headers.RetryAfter = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 throw GatewayErrors.Error(ErrorKind.RateLimited, GatewayErrors.RateLimited, "The tenant's request budget is used up.");
@@ -139,27 +102,11 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
         }
     }
 
-    private async Task<GatewayCaller> FromJwtAsync(HttpContext http, string token, GatewayAccess access)
+    private async Task<GatewayCaller> FromJwtAsync(HttpContext http, ClaimsPrincipal user, GatewayAccess access)
     {
-        var jwt = Verifier() ?? throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "Bearer tokens are not configured on this server.");
-        var result = jwt.Validate(token, clock.GetUtcNow());
-        if (!result.Valid)
-        {
-            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, result.Error!);
-        }
-        var claims = result.Claims;
-        var tenantId = Claim(claims, "tenant_id") ?? Claim(claims, "tid");
-        if (tenantId is null || !Ids.IsValid(tenantId, "tn"))
-        {
-            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The token has no valid tenant_id claim.");
-        }
-        var env = Claim(claims, "env") ?? "live";
-        if (env is not ("live" or "test"))
-        {
-            throw GatewayErrors.Error(ErrorKind.Unauthenticated, GatewayErrors.Unauthorized, "The token's env claim must be live or test.");
-        }
-        var header = http.Request.Headers[ApiKeyAuthMiddleware.TenantHeader].ToString().Trim();
-        if (header.Length > 0 && header != tenantId)
+        var tenantId = LeadGatewayJwt.TenantOf(user)!;
+        var env = LeadGatewayJwt.EnvOf(user);
+        if (Credentials.TenantHeaderOf(http.Request) is { } header && header != tenantId)
         {
             throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, "X-Tenant-Id does not match the token's tenant.");
         }
@@ -176,14 +123,8 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
         {
             throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"Tenant is {limits.Status}.");
         }
-        var role = (Claim(claims, "role") ?? "viewer").ToLowerInvariant() switch
-        {
-            "admin" or "owner" => Role.Admin,
-            "manager" => Role.Manager,
-            "agent" or "sales" or "editor" => Role.Agent,
-            _ => Role.Viewer, // analyst, viewer, anything else: read-only
-        };
-        var scopes = Rs256Jwt.Scopes(claims);
+        var role = RoleOf(user.FindFirst(CloudFranClaims.Role)?.Value);
+        var scopes = LeadGatewayJwt.Scopes(user);
         if (role < access.MinRole)
         {
             throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"This endpoint needs the {access.MinRole.Name()} role.");
@@ -192,21 +133,16 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, PlatformDb db, [FromKe
         {
             throw GatewayErrors.Error(ErrorKind.Forbidden, GatewayErrors.Forbidden, $"The token lacks a required scope ({string.Join(" or ", access.AnyScope)}).");
         }
-        var subject = Claim(claims, "sub") ?? "anonymous";
-        return new GatewayCaller(new TenantScope(tenantId, env == "test" ? DataEnv.Test : DataEnv.Live), role, subject, env == "test", scopes);
+        var subject = user.FindFirst(CloudFranClaims.Subject)?.Value ?? "anonymous";
+        return new GatewayCaller(new TenantScope(tenantId, DataEnvs.Parse(env)), role, subject, env == "test", scopes);
     }
 
-    private Rs256Jwt? Verifier()
+    /// <summary>A token's role in platform terms; analyst, viewer and anything unknown are read-only.</summary>
+    private static Role RoleOf(string? role) => (role ?? "viewer").ToLowerInvariant() switch
     {
-        if (_jwt is not null || options.Value.PublicKeyPem is not { Length: > 0 } pem)
-        {
-            return _jwt;
-        }
-        var rsa = RSA.Create();
-        rsa.ImportFromPem(pem);
-        return _jwt = new Rs256Jwt(rsa, options.Value.Issuer, options.Value.Audience, options.Value.ClockSkew);
-    }
-
-    private static string? Claim(JsonElement claims, string name) =>
-        claims.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        "admin" or "owner" => Role.Admin,
+        "manager" => Role.Manager,
+        "agent" or "sales" or "editor" => Role.Agent,
+        _ => Role.Viewer,
+    };
 }

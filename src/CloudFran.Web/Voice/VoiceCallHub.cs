@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Voice;
-using CloudFran.Grains.Storage;
-using CloudFran.Grains.Platform;
-using CloudFran.Grains.Voice;
+using CloudFran.Web.Infrastructure.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,11 +10,13 @@ using Microsoft.Extensions.Logging;
 namespace CloudFran.Web.Voice;
 
 /// <summary>
-/// <c>/voicecallhub</c>: live call monitoring. A connection authenticates with an API key or a dashboard token
-/// (<c>access_token</c> query parameter or <c>Authorization: Bearer</c>); it may join only its own tenant's group.
+/// <c>/voicecallhub</c>: live call monitoring. A connection authenticates with a dashboard token or an API key
+/// (<see cref="AuthSchemes.DashboardToken"/>: <c>access_token</c> query parameter or <c>Authorization: Bearer</c>;
+/// without one, negotiate and connect answer 401); it may join only its own tenant's group.
 /// Server events: CallStarted, CallUpdated, CallEnded.
 /// </summary>
-public sealed class VoiceCallHub(IGrainFactory grains, PlatformDb db, TimeProvider clock, VoiceDashboardRelay relay) : Hub
+[Authorize(AuthenticationSchemes = AuthSchemes.DashboardToken)]
+public sealed class VoiceCallHub(IGrainFactory grains, VoiceDashboardRelay relay) : Hub
 {
     public const string Path = "/voicecallhub";
     private const string ScopeItem = "scope";
@@ -25,29 +25,8 @@ public sealed class VoiceCallHub(IGrainFactory grains, PlatformDb db, TimeProvid
 
     public override async Task OnConnectedAsync()
     {
-        var http = Context.GetHttpContext();
-        var token = http?.Request.Query["access_token"].ToString() is { Length: > 0 } q ? q
-            : http?.Request.Headers.Authorization.ToString() is { } h && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h[7..].Trim() : null;
-        TenantScope? scope = null;
-        if (token is not null && token.StartsWith("dt_", StringComparison.Ordinal))
-        {
-            scope = await DashboardTokens.ValidateAsync(db, token, clock.GetUtcNow());
-        }
-        else if (token is not null && ApiKeySecrets.IsWellFormed(token))
-        {
-            // As on every tenant route: the key's tenant must be named (X-Tenant-Id header, or tenantId in the URL for browsers).
-            var named = http!.Request.Headers["X-Tenant-Id"].ToString() is { Length: > 0 } header ? header : http.Request.Query["tenantId"].ToString();
-            var decision = await grains.GetApiKeyGrain(ApiKeySecrets.Hash(token)).AuthorizeAsync(new AuthRequest(false, named, Role.Viewer));
-            if (decision.Outcome == AuthOutcome.Ok && decision.TenantId is not null)
-            {
-                scope = new TenantScope(decision.TenantId, decision.KeyType.Env());
-            }
-        }
-        if (scope is null)
-        {
-            throw new HubException("Unauthorized: connect with an API key or a dashboard token (access_token).");
-        }
-        Context.Items[ScopeItem] = scope.Value;
+        Context.Items[ScopeItem] = CloudFranClaims.ScopeOf(Context.User!)
+            ?? throw new HubException("Unauthorized: connect with an API key or a dashboard token (access_token).");
         await base.OnConnectedAsync();
     }
 

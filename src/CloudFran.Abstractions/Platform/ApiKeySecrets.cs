@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudFran.Abstractions.Platform;
 
-namespace CloudFran.Grains.Platform;
+namespace CloudFran.Abstractions.Platform;
 
 /// <summary>
 /// Key secrets: the seed's prefix plus 40 random base-62 characters (≈238 bits). Only the SHA-256 of the whole
