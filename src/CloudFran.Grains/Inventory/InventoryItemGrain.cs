@@ -225,12 +225,8 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
     /// <summary>Keeps a written stock row in memory; null when nothing was written.</summary>
     private ReservationView? Remember((Stock Written, ReservationView Done)? write)
     {
-        if (write is not { } w)
-        {
-            return null;
-        }
-        _stock[w.Written.LocationId] = w.Written;
-        return w.Done;
+        if (write is { } w) _stock[w.Written.LocationId] = w.Written;
+        return write?.Done;
     }
 
     /// <summary>After a write found the reservation already moved on: answer it when it reached the wanted state, else 409.</summary>
