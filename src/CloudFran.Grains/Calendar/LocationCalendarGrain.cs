@@ -1,29 +1,17 @@
-using System.Globalization;
 using System.Text.Json;
 using CloudFran.Abstractions.Calendar;
-using CloudFran.Abstractions.Errors;
-using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Locations;
-using CloudFran.Abstractions.Validation;
-using CloudFran.Grains.Locations;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Calendar;
 
-public static class CalendarErrors
-{
-    public const string SlotUnavailable = "SLOT_UNAVAILABLE";
-    public const int MaxWindowDays = 31;
-    public const string TooSoon = "BOOKING_TOO_SOON";
-    public const string TooFarAhead = "BOOKING_TOO_FAR_AHEAD";
-    public const int DefaultMaxAdvanceDays = 365;
-}
-
-/// <summary>See <see cref="ILocationCalendarGrain"/>.</summary>
+/// <summary>
+/// See <see cref="ILocationCalendarGrain"/>. The rules live apart and are unit-tested: <see cref="CalendarRules"/>
+/// (providers, services, settings), <see cref="BookingPolicy"/> (notice, horizon, party size, fair order,
+/// alternatives) and <see cref="AgentBooking"/> (text requests); the provider schedules hold the bookings.
+/// </summary>
 public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : Grain, ILocationCalendarGrain
 {
-    public static readonly string[] Kinds = ["staff", "room", "chair", "technician", "table"];
     private TenantScope _scope;
     private string _locationId = "";
     private CalendarSettings? _settings;
@@ -39,20 +27,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     public async Task<ProviderView> AddProviderAsync(ProviderInput input)
     {
         await RequireLocationAsync();
-        new Check().Required("name", input.Name, 200).Required("kind", input.Kind, 20).OneOf("kind", input.Kind, Kinds)
-            .Range("seats", input.Seats, 1, 50).ThrowIfInvalid();
-        if (input.WeeklyHours is not null)
-        {
-            LocationRules.Validate(new LocationInput(null, null, null, input.WeeklyHours, null, null, null), create: false);
-        }
-        foreach (var exception in input.Exceptions ?? [])
-        {
-            if (!exception.Closed)
-            {
-                var hours = new Dictionary<string, IReadOnlyList<OpenInterval>> { ["monday"] = exception.Hours ?? [] };
-                LocationRules.Validate(new LocationInput(null, null, null, hours, null, null, null), create: false);
-            }
-        }
+        CalendarRules.CheckProvider(input);
         var id = Ids.New("prv");
         await db.ExecuteAsync(
             """
@@ -88,22 +63,9 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     public async Task<ServiceView> AddServiceAsync(ServiceInput input)
     {
         await RequireLocationAsync();
-        var check = new Check().Required("name", input.Name, 100);
-        if (input.DurationMinutes is null) check.Missing("durationMinutes");
-        check.Range("durationMinutes", input.DurationMinutes, 5, 720)
-            .Range("bufferBeforeMinutes", input.BufferBeforeMinutes, 0, 240)
-            .Range("bufferAfterMinutes", input.BufferAfterMinutes, 0, 240);
-        if (input.Price is < 0 or > 1_000_000) check.Invalid("price", "price must be between 0 and 1,000,000.");
-        check.ThrowIfInvalid();
-        var providers = await ProvidersAsync();
-        var ids = input.ProviderIds ?? [];
-        for (var i = 0; i < ids.Count; i++)
-        {
-            if (providers.All(p => p.ProviderId != ids[i])) check.Invalid($"providerIds[{i}]", "No such provider at this location.");
-        }
-        check.ThrowIfInvalid();
-        var view = new ServiceView(Ids.New("svc"), _locationId, input.Name!.Trim(), input.DurationMinutes!.Value,
-            input.BufferBeforeMinutes ?? 0, input.BufferAfterMinutes ?? 0, input.Price, ids.Distinct().ToList());
+        CalendarRules.CheckService(input);
+        CalendarRules.CheckServiceProviders(input.ProviderIds ?? [], await ProvidersAsync());
+        var view = CalendarRules.NewService(Ids.New("svc"), _locationId, input);
         var inserted = await db.ExecuteAsync(
             """
             INSERT INTO calendar_services (tenant_id, env, service_id, location_id, name, duration_minutes, buffer_before_minutes,
@@ -130,33 +92,12 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     public async Task<AvailabilityView> GetAvailabilityAsync(AvailabilityQuery query)
     {
         var (location, zone, service, providers) = await ContextAsync(query.ServiceType, query.ProviderId);
-        if (query.DateTo < query.DateFrom)
-        {
-            throw CloudFranException.Invalid("dateTo", "dateTo must not be before dateFrom.");
-        }
-        if (query.DateTo.DayNumber - query.DateFrom.DayNumber + 1 > CalendarErrors.MaxWindowDays)
-        {
-            throw CloudFranException.Invalid("dateTo", $"The window may span at most {CalendarErrors.MaxWindowDays} days.");
-        }
-        var settings = await GetSettingsAsync();
-        var horizon = clock.GetUtcNow().AddDays(settings.MaxAdvanceDays);
-        if ((AvailabilityEngine.ToInstant(query.DateFrom, 0, zone) ?? horizon) > horizon)
-        {
-            throw new CloudFranException(ErrorKind.RuleViolation, CalendarErrors.TooFarAhead,
-                $"This location takes bookings at most {settings.MaxAdvanceDays} days ahead (until {AvailabilityEngine.InZone(horizon, zone):yyyy-MM-dd HH:mm}).",
-                [new FieldError("dateFrom", $"dateFrom is beyond the {settings.MaxAdvanceDays}-day booking horizon.")]);
-        }
+        BookingPolicy.CheckWindow(query.DateFrom, query.DateTo);
+        BookingPolicy.CheckHorizon(query.DateFrom, await GetSettingsAsync(), zone, clock.GetUtcNow());
         var party = query.PartySize;
-        var seated = providers.Where(p => p.Seats > 1).Select(p => p.ProviderId).ToHashSet();
-        if (party < 1 || party > Math.Max(1, providers.Count == 0 ? 1 : providers.Max(p => p.Seats)))
-        {
-            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {(providers.Count == 0 ? 1 : providers.Max(p => p.Seats))}.");
-        }
+        BookingPolicy.RequireParty(party, Math.Max(1, BookingPolicy.Capacity(providers)));
         var slots = await ComputeAsync(location, zone, service, providers, query.DateFrom, query.DateTo, null, party);
-        return new AvailabilityView(_locationId, service.Name, location.Timezone,
-            slots.GroupBy(s => s.Start).Select(g => new AvailableSlot(AvailabilityEngine.InZone(g.Key, zone),
-                AvailabilityEngine.InZone(g.First().End, zone), g.Select(s => s.ProviderId).ToList(),
-                seated.Count == 0 ? null : g.Where(s => seated.Contains(s.ProviderId)).ToDictionary(s => s.ProviderId, s => s.RemainingSeats))).ToList());
+        return new AvailabilityView(_locationId, service.Name, location.Timezone, BookingPolicy.Available(slots, providers, zone));
     }
 
     public Task<AppointmentView> BookAsync(BookingRequest request) =>
@@ -172,64 +113,38 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         var services = await ServicesAsync();
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
         var intent = BookingLanguage.Parse(request.Request, today, services.Select(s => s.Name));
-        var serviceName = intent.Service ?? request.ServiceType ?? (services.Count == 1 ? services[0].Name : null)
-            ?? throw CloudFranException.Invalid("serviceType", $"Which service? This location offers: {string.Join(", ", services.Select(s => s.Name))}.");
-        var understood = new AgentInterpretation(serviceName, intent.Date, intent.Time,
-            intent.PartOfDay is { } p ? $"{p.From.ToString("HH:mm", CultureInfo.InvariantCulture)}-{p.To.ToString("HH:mm", CultureInfo.InvariantCulture)}" : null);
+        var serviceName = AgentBooking.ServiceName(intent, request.ServiceType, services);
+        var understood = AgentBooking.Understood(serviceName, intent);
         var (_, _, service, providers) = await ContextAsync(serviceName, null);
-        var from = intent.Date ?? today;
-        var to = intent.Date ?? today.AddDays(13);
-        // An explicit partySize must fit a provider; one read from the text ("table for four") that no provider
-        // seats falls back to one whole table, as the voice receptionist does.
-        var capacity = providers.Count == 0 ? 1 : Math.Max(1, providers.Max(p => p.Seats));
-        var party = request.PartySize > 0 ? request.PartySize : intent.PartySize is { } said && said <= capacity ? said : 1;
-        if (party < 1 || party > capacity)
-        {
-            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity}.");
-        }
+        var (from, to) = AgentBooking.Window(intent, today);
+        var party = AgentBooking.Party(request.PartySize, intent, providers);
         var slots = await ComputeAsync(location, zone, service, providers, from, to, null, party);
-        var local = slots.Select(s => (Slot: s, Local: AvailabilityEngine.InZone(s.Start, zone))).ToList();
-        var details = new BookingRequest(service.Name, default, null, request.CustomerName, request.Phone, request.Email,
-            $"Booked by the appointment agent from: \"{request.Request}\"", 3, null, party);
+        var details = AgentBooking.Details(service.Name, request, party);
         var rules = await GetSettingsAsync();
-        if (intent.Date is { } askedDay && AvailabilityEngine.ToInstant(askedDay, 0, zone) is { } dayStart)
+        if (AgentBooking.RuleCheck(intent, zone) is { } check)
         {
-            EnforceRules(rules, intent.Time is { } t ? AvailabilityEngine.ToInstant(askedDay, t.Hour * 60 + t.Minute, zone) ?? dayStart : dayStart,
-                checkNotice: intent.Time is not null, field: "request");
+            BookingPolicy.Enforce(rules, check.Start, clock.GetUtcNow(), check.CheckNotice, "request");
         }
         if (intent.Time is { } time)
         {
-            var date = intent.Date ?? local.Select(l => DateOnly.FromDateTime(l.Local.DateTime)).FirstOrDefault(d => local.Any(l =>
-                DateOnly.FromDateTime(l.Local.DateTime) == d && TimeOnly.FromDateTime(l.Local.DateTime) == time));
-            var exact = local.FirstOrDefault(l => DateOnly.FromDateTime(l.Local.DateTime) == date && TimeOnly.FromDateTime(l.Local.DateTime) == time);
-            if (exact.Slot is null)
-            {
-                // A specific time was asked for: never book a different one silently.
-                var target = AvailabilityEngine.ToInstant(intent.Date ?? today, time.Hour * 60 + time.Minute, zone) ?? clock.GetUtcNow();
-                var alternatives = local.OrderBy(l => (l.Slot.Start - target).Duration()).Take(5).OrderBy(l => l.Slot.Start)
-                    .Select(l => new AlternativeSlot(l.Local, AvailabilityEngine.InZone(l.Slot.End, zone), l.Slot.ProviderId)).ToList();
-                throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, $"{service.Name} is not available at {time.ToString("HH:mm", CultureInfo.InvariantCulture)} on {(intent.Date ?? today).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.",
-                    [new FieldError("request", "The requested time is not free.")], alternatives);
-            }
-            var booked = await BookAsync(details with { Start = exact.Slot.Start });
-            return new AgentBookingResult(booked, understood, $"Booked {service.Name} on {exact.Local:dddd MMMM d} at {exact.Local:h:mm tt}.");
+            var exact = AgentBooking.Exact(slots, intent.Date, time, zone)
+                ?? throw AgentBooking.TimeNotFree(service.Name, intent.Date ?? today, time, slots, clock.GetUtcNow(), zone);
+            var booked = await BookAsync(details with { Start = exact.Start });
+            return new AgentBookingResult(booked, understood, AgentBooking.Confirmation(service.Name, exact.Start, zone));
         }
-        var candidates = local.Where(l => intent.PartOfDay is not { } p
-            || (TimeOnly.FromDateTime(l.Local.DateTime) >= p.From && TimeOnly.FromDateTime(l.Local.DateTime) < p.To)).ToList();
-        foreach (var candidate in candidates.Take(10))
+        foreach (var candidate in AgentBooking.Candidates(slots, intent, zone))
         {
             try
             {
-                var booked = await BookAsync(details with { Start = candidate.Slot.Start });
-                return new AgentBookingResult(booked, understood, $"Booked {service.Name} on {candidate.Local:dddd MMMM d} at {candidate.Local:h:mm tt}.");
+                var booked = await BookAsync(details with { Start = candidate.Start });
+                return new AgentBookingResult(booked, understood, AgentBooking.Confirmation(service.Name, candidate.Start, zone));
             }
             catch (CloudFranException e) when (e.Code == CalendarErrors.SlotUnavailable)
             {
                 // Taken meanwhile: the next one.
             }
         }
-        throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "Nothing matching that request is free.",
-            [new FieldError("request", "No free slot matches.")], []);
+        throw AgentBooking.NothingFree();
     }
 
     public async Task<AppointmentView> RescheduleAsync(string appointmentId, DateTimeOffset start, string? providerId)
@@ -252,13 +167,9 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
         Func<IProviderScheduleGrain, BookingDraft, Task<AppointmentView>> place)
     {
         var (location, zone, service, providers) = await ContextAsync(request.ServiceType, providerId);
-        EnforceRules(await GetSettingsAsync(), request.Start, checkNotice: true, field: "start");
+        BookingPolicy.Enforce(await GetSettingsAsync(), request.Start, clock.GetUtcNow(), checkNotice: true, field: "start");
         var party = request.PartySize;
-        var capacity = providers.Count == 0 ? 1 : providers.Max(p => p.Seats);
-        if (party < 1 || party > capacity)
-        {
-            throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity}{(providerId is null ? "" : " for this provider")}.");
-        }
+        BookingPolicy.RequireParty(party, BookingPolicy.Capacity(providers), providerId is null ? "" : " for this provider");
         providers = providers.Where(p => p.Seats >= party).ToList();
         var local = AvailabilityEngine.InZone(request.Start, zone);
         var day = DateOnly.FromDateTime(local.DateTime);
@@ -275,7 +186,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
                 r => (Id: r.GetString(0), Count: r.GetInt64(1)),
                 ("t", _scope.TenantId), ("e", _scope.EnvName), ("ids", candidates.ToArray()),
                 ("from", request.Start.UtcDateTime.Date), ("to", request.Start.UtcDateTime.Date.AddDays(1)));
-            foreach (var candidate in candidates.OrderBy(c => load.FirstOrDefault(l => l.Id == c).Count).ThenBy(c => c, StringComparer.Ordinal))
+            foreach (var candidate in BookingPolicy.FairOrder(candidates, load))
             {
                 try
                 {
@@ -290,11 +201,8 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
             }
         }
         var horizon = await ComputeAsync(location, zone, service, providers, day, day.AddDays(7), moving, party);
-        var alternatives = horizon.OrderBy(s => (s.Start - request.Start).Duration()).Take(5).OrderBy(s => s.Start)
-            .Select(s => new AlternativeSlot(AvailabilityEngine.InZone(s.Start, zone), AvailabilityEngine.InZone(s.End, zone), s.ProviderId))
-            .ToList();
-        throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time is not available.",
-            [new FieldError("start", "No eligible provider is free at that time.")], alternatives);
+        throw BookingPolicy.SlotUnavailable("That time is not available.", "start", "No eligible provider is free at that time.",
+            BookingPolicy.Alternatives(horizon, request.Start, zone));
     }
 
     private async Task<IReadOnlyList<SlotView>> ComputeAsync(LocationView location, TimeZoneInfo zone, ServiceView service,
@@ -337,15 +245,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
     public async Task<CalendarSettings> UpdateSettingsAsync(CalendarSettingsInput input)
     {
         await RequireLocationAsync();
-        var current = await GetSettingsAsync();
-        var notice = input.MinNoticeMinutes ?? current.MinNoticeMinutes;
-        var advance = input.MaxAdvanceDays ?? current.MaxAdvanceDays;
-        var check = new Check().Range("minNoticeMinutes", input.MinNoticeMinutes, 0, 43_200).Range("maxAdvanceDays", input.MaxAdvanceDays, 1, 730);
-        if (!check.HasErrors && notice >= advance * 1440)
-        {
-            check.Invalid("minNoticeMinutes", "minNoticeMinutes must be shorter than maxAdvanceDays.");
-        }
-        check.ThrowIfInvalid();
+        var (notice, advance) = CalendarRules.Settings(input, await GetSettingsAsync());
         var now = clock.GetUtcNow();
         await db.ExecuteAsync(
             """
@@ -355,25 +255,6 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
             """,
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("loc", _locationId), ("n", notice), ("a", advance), ("now", now));
         return _settings = new CalendarSettings(_locationId, notice, advance, now);
-    }
-
-    /// <summary>422 when <paramref name="start"/> is inside the minimum notice or beyond the booking horizon.
-    /// (A start in the past is simply not free: 409 with alternatives, as before.)</summary>
-    private void EnforceRules(CalendarSettings settings, DateTimeOffset start, bool checkNotice, string field)
-    {
-        var now = clock.GetUtcNow();
-        if (checkNotice && start >= now && start < now.AddMinutes(settings.MinNoticeMinutes))
-        {
-            throw new CloudFranException(ErrorKind.RuleViolation, CalendarErrors.TooSoon,
-                $"This location needs at least {settings.MinNoticeMinutes} minutes' notice for a booking.",
-                [new FieldError(field, $"Book at least {settings.MinNoticeMinutes} minutes ahead.")]);
-        }
-        if (start > now.AddDays(settings.MaxAdvanceDays))
-        {
-            throw new CloudFranException(ErrorKind.RuleViolation, CalendarErrors.TooFarAhead,
-                $"This location takes bookings at most {settings.MaxAdvanceDays} days ahead.",
-                [new FieldError(field, $"Book at most {settings.MaxAdvanceDays} days ahead.")]);
-        }
     }
 
     private async Task<(LocationView Location, TimeZoneInfo Zone, ServiceView Service, IReadOnlyList<ProviderView> Providers)> ContextAsync(

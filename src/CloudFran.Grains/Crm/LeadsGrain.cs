@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using CloudFran.Abstractions.Autopilot;
 using CloudFran.Abstractions.Crm;
@@ -18,7 +17,9 @@ namespace CloudFran.Grains.Crm;
 
 /// <summary>
 /// See <see cref="ILeadsGrain"/>. Leads are rows, not grain state: every call is a statement or a transaction, so
-/// the grain is a stateless worker whose calls interleave (row locks order concurrent status changes).
+/// the grain is a stateless worker whose calls interleave (row locks order concurrent status changes). The rules
+/// live apart and are unit-tested: <see cref="LeadQueries"/> (list filters, analytics), <see cref="LeadImport"/>
+/// (CSV columns, rows, merges) and <see cref="LeadFields"/>; status events are written by <see cref="LeadEvents"/>.
 /// </summary>
 [StatelessWorker, Reentrant]
 public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock, ITextIntelligence text) : Grain, ILeadsGrain
@@ -55,8 +56,8 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             cmd.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", id).Add("name", input.Name!.Trim())
                 .Add("phone", LeadRules.NormalizePhone(input.Phone)).Add("email", input.Email?.Trim())
                 .Add("company", input.Company?.Trim()).Add("source", LeadNames.NormalizeSource(input.Source) ?? "website")
-                .Add("status", input.Status ?? "new").Add("tags", Tags(input.Tags)).Add("notes", input.Notes)
-                .Add("owner", input.Owner).Add("loc", input.LocationId).Add("tz", input.Timezone ?? PhoneZone(input.Phone)).Add("now", now);
+                .Add("status", input.Status ?? "new").Add("tags", LeadFields.Tags(input.Tags)).Add("notes", input.Notes)
+                .Add("owner", input.Owner).Add("loc", input.LocationId).Add("tz", input.Timezone ?? LeadFields.PhoneZone(input.Phone)).Add("now", now);
             await using var reader = await cmd.ExecuteReaderAsync();
             await reader.ReadAsync();
             lead = LeadSql.Read(reader);
@@ -74,27 +75,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
 
     public async Task<PagedList<LeadView>> ListAsync(LeadQuery q)
     {
-        var where = new List<string> { "tenant_id = @t", "env = @e" };
-        var args = new List<(string, object?)> { ("t", Scope.TenantId), ("e", Scope.EnvName) };
-        void Add(string sql, string name, object? value)
-        {
-            where.Add(sql);
-            args.Add((name, value));
-        }
-        if (q.Status is not null) Add("status = @status", "status", q.Status);
-        if (q.Source is not null) Add("source = @source", "source", LeadNames.NormalizeSource(q.Source));
-        if (q.Tag is not null) Add("@tag = ANY(tags)", "tag", q.Tag);
-        if (q.Owner is not null) Add("owner = @owner", "owner", q.Owner);
-        if (q.LocationId is not null) Add("location_id = @loc", "loc", q.LocationId);
-        if (q.CreatedFrom is not null) Add("created_at >= @from", "from", q.CreatedFrom.Value.ToUniversalTime());
-        if (q.CreatedTo is not null) Add("created_at < @to", "to", q.CreatedTo.Value.ToUniversalTime());
-        if (q.Search is not null)
-        {
-            var like = "%" + q.Search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            // The trigram index ix_crm_leads_search (migration 0011) is over exactly this expression.
-            Add("(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' || coalesce(company, '')) ILIKE @q", "q", like);
-        }
-        var filter = string.Join(" AND ", where);
+        var (filter, args) = LeadQueries.Filter(q, Scope);
         args.Add(("limit", q.PageSize));
         args.Add(("offset", (q.Page - 1) * q.PageSize));
         var rows = await db.QueryAsync(
@@ -139,7 +120,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
                 .Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", leadId);
             cmd.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
             {
-                Value = patch.Tags is null ? DBNull.Value : Tags(patch.Tags),
+                Value = patch.Tags is null ? DBNull.Value : LeadFields.Tags(patch.Tags),
             });
             await using var reader = await cmd.ExecuteReaderAsync();
             await reader.ReadAsync();
@@ -147,24 +128,16 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
         }
         if (patch.Status is not null && patch.Status != oldStatus)
         {
-            await StatusEventsAsync(conn, tx, Scope, lead.LeadId, oldStatus, patch.Status, patch.UpdatedBy, now);
+            await LeadEvents.StatusChangedAsync(conn, tx, Scope, lead.LeadId, oldStatus, patch.Status, patch.UpdatedBy, now);
         }
         await tx.CommitAsync();
         return lead;
     }
 
-    /// <summary>lead.status_updated for every change, plus lead.qualified / lead.converted from the catalog.</summary>
-    public static async Task StatusEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string leadId,
-        string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now)
-    {
-        await EventOutbox.AppendAsync(conn, tx, scope, "lead.status_updated",
-            new { lead_id = leadId, old_status = oldStatus, new_status = newStatus, updated_by = updatedBy, at = now });
-        if (newStatus is "qualified" or "converted")
-        {
-            await EventOutbox.AppendAsync(conn, tx, scope, "lead." + newStatus, new { lead_id = leadId, old_status = oldStatus, at = now },
-                $"lead.{newStatus}:{leadId}");
-        }
-    }
+    /// <summary>Kept for Autopilot outcomes, which write a status change in their own transaction; see <see cref="LeadEvents"/>.</summary>
+    public static Task StatusEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string leadId,
+        string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now) =>
+        LeadEvents.StatusChangedAsync(conn, tx, scope, leadId, oldStatus, newStatus, updatedBy, now);
 
     public async Task DeleteAsync(string leadId)
     {
@@ -184,6 +157,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
     /// <summary>From the daily rollup (kept by triggers in the same transactions as the leads): whole UTC days.</summary>
     public async Task<LeadAnalytics> AnalyticsAsync(DateTimeOffset? from, DateTimeOffset? to)
     {
+        var (fromDay, toDay) = LeadQueries.Days(from, to);
         var rows = await db.QueryAsync(
             """
             SELECT CASE WHEN grouping(source) = 0 THEN 's' WHEN grouping(status) = 0 THEN 't' ELSE 'd' END,
@@ -195,15 +169,8 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             """,
             r => (Kind: r.GetString(0), Key: r.GetString(1), Count: r.GetInt64(2)),
             ("t", Scope.TenantId), ("e", Scope.EnvName),
-            ("from", DateOnly.FromDateTime((from ?? new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime)),
-            ("to", DateOnly.FromDateTime((to ?? new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero)).UtcDateTime)));
-        var bySource = rows.Where(r => r.Kind == "s").OrderByDescending(r => r.Count).ThenBy(r => r.Key).ToDictionary(r => r.Key, r => r.Count);
-        var byStatus = LeadNames.Statuses.ToDictionary(s => s, s => rows.FirstOrDefault(r => r.Kind == "t" && r.Key == s).Count);
-        var daily = rows.Where(r => r.Kind == "d").OrderBy(r => r.Key)
-            .Select(r => new DailyCount(DateOnly.ParseExact(r.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture), r.Count)).ToList();
-        var total = byStatus.Values.Sum();
-        var rate = total == 0 ? 0 : Math.Round((double)byStatus["converted"] / total, 4);
-        return new LeadAnalytics(total, rate, bySource, byStatus, daily);
+            ("from", fromDay), ("to", toDay));
+        return LeadQueries.Analytics(rows);
     }
 
     public async Task<LeadSentiment> SentimentAsync(string leadId)
@@ -252,55 +219,14 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
     public async Task<ImportReport> ImportAsync(ImportRequest request)
     {
         var rows = CsvFiles.ReadAll(request.Csv);
-        if (rows.Count == 0)
-        {
-            throw CloudFranException.Invalid("file", "The CSV file has no header row.");
-        }
-        var header = rows[0].Select(h => h.Trim()).ToList();
-        var fields = new[] { "name", "phone", "email", "company", "source", "status", "tags", "notes", "owner", "timezone" };
-        var columnOf = new Dictionary<string, int>();
-        foreach (var field in fields)
-        {
-            var name = request.Mapping is not null && request.Mapping.TryGetValue(field, out var mapped) ? mapped : field;
-            var index = header.FindIndex(h => h.Equals(name, StringComparison.OrdinalIgnoreCase));
-            if (index >= 0)
-            {
-                columnOf[field] = index;
-            }
-            else if (request.Mapping?.ContainsKey(field) == true)
-            {
-                throw CloudFranException.Invalid($"mapping.{field}", $"The CSV has no column '{name}'.");
-            }
-        }
-        if (!columnOf.ContainsKey("name"))
-        {
-            throw CloudFranException.Invalid("mapping.name", "The CSV needs a name column (or a mapping for name).");
-        }
-        if (rows.Count - 1 > 5000)
-        {
-            throw CloudFranException.Invalid("file", "At most 5000 rows per import.");
-        }
-
+        var columnOf = LeadImport.Columns(rows, request.Mapping);
         var results = new List<ImportRowResult>();
         for (var i = 1; i < rows.Count; i++)
         {
-            var row = rows[i];
-            string? Cell(string field) => columnOf.TryGetValue(field, out var c) && c < row.Count && row[c].Trim().Length > 0 ? row[c].Trim() : null;
-            var tags = (Cell("tags")?.Split(new[] { ';', '|' }, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [])
-                .Concat(request.DefaultTags).Distinct().ToList();
-            var input = new LeadInput(Cell("name"), Cell("phone"), Cell("email"), Cell("company"), Cell("source")?.ToLowerInvariant(),
-                Cell("status")?.ToLowerInvariant(), tags, Cell("notes"), Cell("owner"), null, Cell("timezone"), false);
-            var check = new Check().CheckInput(input, requireEmail: false);
-            if (check.HasErrors)
+            var input = LeadImport.Input(rows[i], columnOf, request.DefaultTags);
+            if (LeadImport.Errors(input) is { Count: > 0 } errors)
             {
-                try
-                {
-                    check.ThrowIfInvalid();
-                }
-                catch (CloudFranException e)
-                {
-                    results.Add(new ImportRowResult(i, "error", null, e.Details.Select(d => $"{d.Field}: {d.Message}").ToList()));
-                }
+                results.Add(new ImportRowResult(i, "error", null, errors));
                 continue;
             }
             var existing = request.DuplicateStrategy == "create_new" ? null : await db.ScalarAsync<string>(
@@ -316,9 +242,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             }
             if (existing is not null)
             {
-                var current = await GetAsync(existing);
-                await UpdateAsync(existing, new LeadPatch(input.Name, input.Phone, input.Email, input.Company, input.Source, input.Status,
-                    current.Tags.Concat(tags).Distinct().ToList(), input.Notes, input.Owner, null, input.Timezone, "csv_import"));
+                await UpdateAsync(existing, LeadImport.Merge(input, (await GetAsync(existing)).Tags));
                 results.Add(new ImportRowResult(i, "updated", existing, []));
                 continue;
             }
@@ -326,8 +250,7 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
             results.Add(new ImportRowResult(i, "created", lead.LeadId, []));
         }
         await db.AnalyzeAfterBulkWriteAsync("crm_leads", results.Count(r => r.Status == "created"));
-        return new ImportReport(results.Count, results.Count(r => r.Status == "created"), results.Count(r => r.Status == "updated"),
-            results.Count(r => r.Status == "skipped"), results.Count(r => r.Status == "error"), results);
+        return LeadImport.Report(results);
     }
 
     public async Task<SegmentView> CreateSegmentAsync(SegmentInput input)
@@ -387,27 +310,4 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
                 JsonSerializer.Deserialize<List<SegmentRule>>(r.GetString(2), Json.Options) ?? [], r.GetString(3), 0, r.Time("created_at")),
             ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", segmentId))
         ?? throw CloudFranException.NotFound($"Segment {segmentId}");
-
-    private static string[] Tags(IReadOnlyList<string>? tags) =>
-        (tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
-
-    /// <summary>The recipient's zone from the number when the number maps to exactly one zone.</summary>
-    private static string? PhoneZone(string? phone)
-    {
-        var normalized = LeadRules.NormalizePhone(phone);
-        if (normalized is null || !Check.IsE164(normalized))
-        {
-            return null;
-        }
-        try
-        {
-            var util = PhoneNumbers.PhoneNumberUtil.GetInstance();
-            var zones = PhoneNumbers.PhoneNumberToTimeZonesMapper.GetInstance().GetTimeZonesForNumber(util.Parse(normalized, null));
-            return zones.Count == 1 && Check.IsIanaTimeZone(zones[0]) ? zones[0] : null;
-        }
-        catch (PhoneNumbers.NumberParseException)
-        {
-            return null;
-        }
-    }
 }

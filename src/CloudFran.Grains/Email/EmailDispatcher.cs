@@ -16,6 +16,9 @@ using Npgsql;
 
 namespace CloudFran.Grains.Email;
 
+/// <summary>Wakes this node's email dispatcher when a message was queued here.</summary>
+public sealed class EmailDispatchSignal : Background.WakeSignal;
+
 /// <summary>
 /// Moves queued email from the outbox to each tenant's SMTP relay. Every node runs one; rows are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c> and a lease, so nodes share the work and a message whose node died is claimed again

@@ -43,28 +43,6 @@ public sealed record Stock(string LocationId, decimal OnHand, decimal Reserved, 
         Thresholds.Status(Alert), LastCountAt, UpdatedAt);
 }
 
-/// <summary>
-/// Stock status, on the available quantity (on hand − reserved): out when available ≤ 0; low when available ≤ the
-/// reorder point (or min when no reorder point is set); otherwise ok. A hold therefore counts as stock gone; its
-/// fulfilment changes nothing more and its release re-arms. Events fire when the state worsens (ok→low, ok/low→out) and re-arm when it improves.
-/// </summary>
-public static class Thresholds
-{
-    public static decimal? LowThreshold(Stock s) => s.ReorderPoint ?? s.Min;
-
-    public static string Alert(Stock s) =>
-        Available(s) <= 0 ? "out" : LowThreshold(s) is { } low && Available(s) <= low ? "low" : "ok";
-
-    public static decimal Available(Stock s) => s.OnHand - s.Reserved;
-
-    public static string Status(string alert) => alert switch
-    {
-        "out" => "out_of_stock",
-        "low" => "low_stock",
-        _ => "active",
-    };
-}
-
 /// <summary>SQL of the inventory tables, shared by the item grain, the directory and the importer.</summary>
 public static class InventoryRows
 {

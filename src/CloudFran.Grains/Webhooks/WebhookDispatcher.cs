@@ -7,6 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace CloudFran.Grains.Webhooks;
 
+/// <summary>Wakes this node's webhook dispatcher early (redeliver, replay).</summary>
+public sealed class WebhookDispatchSignal : Background.WakeSignal;
+
 /// <summary>
 /// Delivers outbox events to webhook endpoints, at least once, on every node: (1) fan-out turns each new
 /// <c>outbox_events</c> row into one pending delivery per subscribed endpoint; (2) due deliveries are claimed with

@@ -192,6 +192,3 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
             r.IsDBNull(5) ? null : r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.NullableString("last_error"),
             r.NullableTime("next_attempt_at"), r.Time("created_at"));
 }
-
-/// <summary>Wakes this node's webhook dispatcher early (redeliver, replay).</summary>
-public sealed class WebhookDispatchSignal : Background.WakeSignal;

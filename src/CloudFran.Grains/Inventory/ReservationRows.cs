@@ -2,12 +2,8 @@ using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Inventory;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
-using CloudFran.Grains.Background;
 using CloudFran.Grains.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
-using Orleans.Concurrency;
 
 namespace CloudFran.Grains.Inventory;
 
@@ -103,78 +99,4 @@ public static class ReservationRows
             ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("status", status), ("limit", pageSize), ("offset", (page - 1) * pageSize));
         return new PagedList<ReservationView>(rows, page, pageSize, total);
     }
-}
-
-/// <summary>
-/// See <see cref="IInventoryReservationGrain"/>: finds the reservation's item (rows filtered by tenant and env, so
-/// another tenant's id is simply not found) and hands the change to that item's grain, the only writer of its stock.
-/// </summary>
-[StatelessWorker, Reentrant]
-public sealed class InventoryReservationGrain(PlatformDb db, IGrainFactory grains) : Grain, IInventoryReservationGrain
-{
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
-
-    private string ReservationId => this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().LastIndexOf('/') + 1)..];
-
-    public async Task<ReservationView> GetAsync() => (await RequireAsync()).View;
-
-    public async Task<ReservationView> ReleaseAsync(string? actor)
-    {
-        var found = await RequireAsync();
-        return await grains.GetInventoryItem(Scope, found.View.ItemId).ReleaseReservationAsync(ReservationId, actor);
-    }
-
-    public async Task<ReservationView> FulfillAsync(string? actor)
-    {
-        var found = await RequireAsync();
-        return await grains.GetInventoryItem(Scope, found.View.ItemId).FulfillReservationAsync(ReservationId, actor);
-    }
-
-    private async Task<ReservationRecord> RequireAsync() =>
-        await ReservationRows.GetAsync(db, Scope, ReservationId) ?? throw CloudFranException.NotFound("Reservation");
-}
-
-public sealed class ReservationExpirySignal : WakeSignal;
-
-/// <summary>
-/// Releases held reservations whose expiry has passed, on every node, every 15 seconds. The sweep only finds the
-/// candidates; each release is done by the item's grain (single writer of its stock), which checks again that the
-/// reservation is still held and expired, so two nodes sweeping the same row release it once.
-/// </summary>
-public sealed partial class ReservationExpirySweeper(PlatformDb db, TimeProvider clock, IGrainFactory grains, ReservationExpirySignal signal,
-    ILogger<ReservationExpirySweeper> logger) : PollingWorker(signal, logger)
-{
-    protected override TimeSpan PollInterval => TimeSpan.FromSeconds(15);
-
-    public override async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var due = await db.QueryAsync(
-            """
-            SELECT tenant_id, env, item_id, reservation_id FROM inventory_reservations
-             WHERE status = 'held' AND expires_at <= @now
-             ORDER BY expires_at LIMIT 200
-            """,
-            r => (Scope: TenantScope.Parse($"{r.GetString(0)}/{r.GetString(1)}"), ItemId: r.GetString(2), ReservationId: r.GetString(3)),
-            ("now", clock.GetUtcNow()));
-        var released = 0;
-        foreach (var (scope, itemId, reservationId) in due)
-        {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                if (await grains.GetInventoryItem(scope, itemId).ExpireReservationAsync(reservationId))
-                {
-                    released++;
-                }
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                LogExpiryFailed(logger, reservationId, e);
-            }
-        }
-        return released;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing expired reservation {ReservationId} failed; retried at the next sweep")]
-    private static partial void LogExpiryFailed(ILogger logger, string reservationId, Exception e);
 }

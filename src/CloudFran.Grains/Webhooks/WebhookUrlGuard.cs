@@ -1,41 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace CloudFran.Grains.Webhooks;
-
-public sealed class WebhookOptions
-{
-    /// <summary>CLOUDFRAN_WEBHOOKS_ALLOW_PRIVATE: allow loopback/private targets (local testing only).</summary>
-    public bool AllowPrivateTargets { get; set; }
-
-    /// <summary>Delay before attempt 2, 3, …; after the last, the delivery fails and the endpoint is marked failing.</summary>
-    public TimeSpan[] RetrySchedule { get; set; } =
-    [
-        TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(5),
-        TimeSpan.FromHours(10), TimeSpan.FromHours(14), TimeSpan.FromHours(20), TimeSpan.FromHours(24),
-    ];
-
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>How long a rotated-out secret keeps signing.</summary>
-    public TimeSpan RotationOverlap { get; set; } = TimeSpan.FromHours(24);
-}
-
-/// <summary>Standard Webhooks v1 signing: <c>v1,Base64(HMAC-SHA256(base64-decoded whsec_ key, "{id}.{ts}.{body}"))</c>.</summary>
-public static class StandardWebhooks
-{
-    public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
-
-    public static string Sign(string secret, string id, long timestamp, string body)
-    {
-        var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret);
-        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}"));
-        return "v1," + Convert.ToBase64String(mac);
-    }
-}
 
 /// <summary>
 /// SSRF guard: webhook URLs must be absolute http(s) without credentials, and every address their host resolves
