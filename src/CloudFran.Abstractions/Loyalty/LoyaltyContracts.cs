@@ -388,11 +388,19 @@ public interface IWalletGrain : IGrainWithStringKey
     /// <summary>A transfer step: puts points/amount in under <paramref name="key"/> (gift-card redemption included).</summary>
     Task<LedgerEntryView> TransferInAsync(string transferId, string counterparty, long points, decimal amount, string key, string kind);
 
-    /// <summary>Checks the daily stored-value limit, saves auto-reload settings and records a pending load.</summary>
-    Task<WalletLoadView> ReserveLoadAsync(string loadId, WalletLoadRequest request);
+    /// <summary>
+    /// Tops the wallet up by card: checks the daily stored-value limit, saves the payment method and auto-reload
+    /// settings and records a pending load (the wallet is the only writer of loads), charges it through Stripe with
+    /// the load id as idempotency key, and credits it exactly once (ledger key <c>load:{loadId}</c>) when Stripe says
+    /// succeeded. A retry with the same load id answers the same load. 402 PAYMENT_FAILED when the card is declined.
+    /// </summary>
+    Task<WalletLoadView> LoadAsync(string loadId, WalletLoadRequest request);
 
-    /// <summary>Credits a succeeded load exactly once (key <c>load:{loadId}</c>).</summary>
-    Task<LedgerEntryView> CreditLoadAsync(string loadId, decimal amount);
+    /// <summary>Sends a load still pending or processing to Stripe again (auto-reloads, the recovery sweep) and credits it once it succeeded.</summary>
+    Task<WalletLoadView> ProcessLoadAsync(string loadId);
+
+    /// <summary>A verified Stripe webhook about one of this member's loads (succeeded credits once; failed/canceled fails it).</summary>
+    Task<WalletLoadView> ApplyPaymentEventAsync(string loadId, string paymentIntentId, string status, long amountCents, string? failureCode);
 
     /// <summary>
     /// Refunds a succeeded load to the card through Stripe and debits the wallet once (replay by idempotency key
@@ -453,18 +461,6 @@ public interface ILoyaltyTransferGrain : IGrainWithStringKey
     Task<TransferView> ResumeAsync();
 }
 
-/// <summary>One wallet load (Stripe PaymentIntent). Key: <c>tn_…/live|test/wld_…</c>.</summary>
-public interface IWalletLoadGrain : IGrainWithStringKey
-{
-    Task<WalletLoadView> StartAsync(WalletLoadRequest request);
-
-    /// <summary>Sends a pending load to Stripe (auto-reloads, the sweep) and credits it when it succeeded.</summary>
-    Task<WalletLoadView> ProcessAsync();
-
-    /// <summary>A verified Stripe webhook about this load's PaymentIntent.</summary>
-    Task<WalletLoadView> ApplyPaymentEventAsync(string paymentIntentId, string status, long amountCents, string? failureCode);
-}
-
 /// <summary>One gift card: the single writer of its balance. Key: <c>tn_…/live|test/gft_…</c>.</summary>
 public interface IGiftCardGrain : IGrainWithStringKey
 {
@@ -488,9 +484,6 @@ public static class LoyaltyGrainFactoryExtensions
 
     public static ILoyaltyTransferGrain GetLoyaltyTransfer(this IGrainFactory factory, TenantScope scope, string transferId) =>
         factory.GetGrain<ILoyaltyTransferGrain>($"{scope}/{transferId}");
-
-    public static IWalletLoadGrain GetWalletLoad(this IGrainFactory factory, TenantScope scope, string loadId) =>
-        factory.GetGrain<IWalletLoadGrain>($"{scope}/{loadId}");
 
     public static IGiftCardGrain GetGiftCard(this IGrainFactory factory, TenantScope scope, string giftCardId) =>
         factory.GetGrain<IGiftCardGrain>($"{scope}/{giftCardId}");
