@@ -46,10 +46,8 @@ public sealed partial class AutopilotCampaignGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        _scope = TenantScope.Parse(key[..cut]);
-        _campaignId = key[(cut + 1)..];
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        (_scope, _campaignId) = (key.Scope, key.Name);
         return Task.CompletedTask;
     }
 

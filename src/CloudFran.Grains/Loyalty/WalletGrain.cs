@@ -34,9 +34,8 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        (Scope, MemberId) = (TenantScope.Parse(key[..cut]), key[(cut + 1)..]);
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        (Scope, MemberId) = (key.Scope, key.Name);
         _points = new WalletPoints(this, db, clock);
         _money = new WalletMoney(this, db, clock, stripe, logger);
         return Task.CompletedTask;

@@ -37,7 +37,7 @@ public static class WalletLoads
     {
         var rows = await db.QueryAsync(
             "SELECT tenant_id, env, load_id, member_id FROM loyalty_wallet_loads WHERE payment_intent_id = @pi",
-            r => (new TenantScope(r.GetString(0), r.GetString(1) == "test" ? DataEnv.Test : DataEnv.Live), r.GetString(2), r.GetString(3)),
+            r => (new TenantScope(r.GetString(0), DataEnvs.Parse(r.GetString(1))), r.GetString(2), r.GetString(3)),
             ("pi", paymentIntentId));
         return rows.Count == 0 ? null : rows[0];
     }
