@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Serialization;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Loyalty;
@@ -10,79 +9,17 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using QRCoder;
-using Stripe;
 
 namespace CloudFran.Web.Loyalty;
 
-public sealed record LoyaltyTierBody(string Name, long MinLifetimePoints, decimal EarnMultiplier = 1m);
-
-public sealed record LoyaltyPromotionBody(string Name, decimal Multiplier, long BonusPoints, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt,
-    IReadOnlyList<string>? DaysOfWeek, IReadOnlyList<string>? Categories, IReadOnlyList<string>? LocationIds);
-
-public sealed record LoyaltyRewardBody(string RewardId, string Name, long Points);
-
-/// <summary>PATCH /v1/loyalty/program: the fields to change (the same names as the program's rules).</summary>
-public sealed record UpdateLoyaltyProgramRequest(decimal? PointsPerCurrencyUnit, long? VisitBonusPoints,
-    IReadOnlyDictionary<string, decimal>? CategoryMultipliers, IReadOnlyList<LoyaltyPromotionBody>? Promotions, IReadOnlyList<LoyaltyTierBody>? Tiers,
-    int? PointsExpiryDays, decimal? DailyStoredValueLimit, bool? AllowNegativeBalanceAfterRefund, IReadOnlyList<LoyaltyRewardBody>? Rewards,
-    long? ReferralBonusPoints, long? ReferredBonusPoints, string? Timezone, bool ClearPointsExpiry = false)
-{
-    public LoyaltyProgramPatch ToPatch() => new(PointsPerCurrencyUnit, VisitBonusPoints, CategoryMultipliers,
-        Promotions?.Select(p => new LoyaltyPromotion(p.Name, p.Multiplier, p.BonusPoints, p.StartsAt, p.EndsAt, p.DaysOfWeek, p.Categories, p.LocationIds))
-            .ToList(),
-        Tiers?.Select(t => new LoyaltyTier(t.Name, t.MinLifetimePoints, t.EarnMultiplier)).ToList(), PointsExpiryDays, DailyStoredValueLimit,
-        AllowNegativeBalanceAfterRefund, Rewards?.Select(r => new LoyaltyReward(r.RewardId, r.Name, r.Points)).ToList(), ReferralBonusPoints,
-        ReferredBonusPoints, Timezone, ClearPointsExpiry);
-}
-
-public sealed record CreateMemberRequest(string? Name, string? Phone, string? Email, string? LocationId, string? ReferralCode);
-
-public sealed record EarnPointsRequest(decimal? Amount, long? Points, string? Category, string? Reference, string? LocationId, string? IdempotencyKey);
-
-public sealed record RedeemPointsRequest(long? Points, string? RewardId, string? Reference, string? LocationId, string? IdempotencyKey);
-
-public sealed record RefundPointsRequest(long? Points, string? Reference, string? IdempotencyKey);
-
-public sealed record SpendWalletRequest(decimal? Amount, string? Reference, string? LocationId, string? IdempotencyKey);
-
-public sealed record AutoReloadRequest(decimal? Threshold, decimal? ReloadAmount);
-
-public sealed record LoadWalletRequest(decimal? Amount, string? PaymentMethodId, AutoReloadRequest? AutoReload, bool? DisableAutoReload, string? IdempotencyKey);
-
-public sealed record RefundWalletLoadRequest(decimal? Amount, string? Reason, string? IdempotencyKey);
-
-public sealed record CreateTransferRequest(string? From, string? To, long? Points, decimal? Amount, string? Note, string? IdempotencyKey);
-
-public sealed record CreateCheckinRequest(string? QrCode, string? LocationId);
-
-public sealed record CreateReferralRequest(string? MemberId, string? Channel, string? RecipientPhone);
-
-public sealed record CreateGiftCardRequest(decimal? Amount, string? RecipientName, string? RecipientPhone, string? RecipientEmail, string? Message,
-    bool? Activate, string? LocationId);
-
-public sealed record RedeemGiftCardRequest(string? Code, string? MemberId, decimal? Amount, string? Reference, string? IdempotencyKey);
-
-public sealed record LookupGiftCardRequest(string? Code);
-
-/// <summary>The webhook's answer to Stripe; fields other than received/handled appear only for the event kinds that set them.</summary>
-public sealed record StripeWebhookResponse(
-    bool Received,
-    bool Handled,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LoadStatus,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LoadId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Refunds,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Recorded);
-
 /// <summary>
-/// Loyalty & wallet: members, program rules, points, stored value, transfers, gift cards, check-ins, referrals,
-/// and Stripe's webhook. Money and points change only inside the member's wallet grain (one ledger entry each).
+/// Loyalty & wallet: members, program rules, points, stored value, transfers, gift cards, check-ins, referrals
+/// (Stripe's webhook is <see cref="StripeWebhookApi"/>). Money and points change only inside the member's wallet
+/// grain (one ledger entry each).
 /// </summary>
 public static class LoyaltyApi
 {
-    public const string InvalidSignature = "INVALID_SIGNATURE";
-
     public static RouteGroupBuilder MapLoyaltyApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/loyalty").WithTags("Loyalty").RequireTenant(Role.Viewer);
@@ -370,43 +307,6 @@ public static class LoyaltyApi
             .RequireTenant(Role.Agent)
             .WithName("RedeemGiftCard").WithSummary("Partial or full redemption into a member's wallet (memberId) or at checkout; exactly once per idempotency key.");
 
-        return group;
-    }
-
-    /// <summary>
-    /// Stripe's webhook: not an API-key route; the Stripe-Signature header must verify with the webhook secret
-    /// (CLOUDFRAN_STRIPE_WEBHOOK_SECRET). Web only reads and verifies; the Stripe events grain interprets the event.
-    /// </summary>
-    public static RouteGroupBuilder MapStripeWebhookApi(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("/v1/stripe").WithTags("Stripe webhooks");
-        group.MapPost("/webhook", async Task<Ok<StripeWebhookResponse>> (HttpContext http, IGrainFactory grains, IConfiguration config) =>
-            {
-                using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-                var json = await reader.ReadToEndAsync();
-                try
-                {
-                    var secret = config["CLOUDFRAN_STRIPE_WEBHOOK_SECRET"] ?? config["Stripe:WebhookSecret"] ?? "";
-                    if (secret.Length == 0)
-                    {
-                        throw new StripeException("No webhook secret is configured.");
-                    }
-                    EventUtility.ConstructEvent(json, http.Request.Headers["Stripe-Signature"].ToString(), secret, tolerance: 300,
-                        throwOnApiVersionMismatch: false);
-                }
-                catch (StripeException)
-                {
-                    throw new CloudFranException(ErrorKind.Invalid, InvalidSignature, "The Stripe-Signature header does not verify.");
-                }
-                catch (Newtonsoft.Json.JsonException)
-                {
-                    throw new CloudFranException(ErrorKind.Invalid, ErrorCodes.InvalidInput, "The event is not valid JSON.");
-                }
-                var outcome = await grains.GetStripeEvents().ApplyAsync(json);
-                return TypedResults.Ok(new StripeWebhookResponse(true, outcome.Handled, outcome.LoadStatus, outcome.LoadId, outcome.Refunds, outcome.Recorded));
-            })
-            .WithName("StripeWebhook").WithSummary("Stripe events (signed): payment_intent.succeeded credits the wallet load once; charge.refunded and charge.dispute.created debit it once per refund/dispute id, charge.dispute.closed (won) credits back; a bad signature → 400; other events are acknowledged and ignored.")
-            .DisableAntiforgery();
         return group;
     }
 
