@@ -229,7 +229,7 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
 
     public async Task<WalletLoadView> GetLoadAsync(string memberId, string loadId)
     {
-        var load = await WalletLoadGrain.ReadAsync(db, Scope, loadId);
+        var load = await WalletLoads.ReadAsync(db, Scope, loadId);
         return load is not null && load.MemberId == memberId ? load : throw CloudFranException.NotFound("Wallet load");
     }
 

@@ -28,7 +28,7 @@ public sealed partial class LoyaltyRecoveryWorker(PlatformDb db, IGrainFactory g
 {
     protected override TimeSpan PollInterval => options.Value.SweepInterval;
 
-    private static TenantScope Scope(string tenant, string env) => new(tenant, env == "test" ? DataEnv.Test : DataEnv.Live);
+    private static TenantScope Scope(string tenant, string env) => new(tenant, DataEnvs.Parse(env));
 
     public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
@@ -44,11 +44,11 @@ public sealed partial class LoyaltyRecoveryWorker(PlatformDb db, IGrainFactory g
         handled += transfers.Count;
 
         var loads = await db.QueryAsync(
-            "SELECT tenant_id, env, load_id FROM loyalty_wallet_loads WHERE status IN ('pending', 'processing') AND updated_at < @cutoff ORDER BY updated_at LIMIT 100",
-            r => (Scope(r.GetString(0), r.GetString(1)), r.GetString(2)), ("cutoff", cutoff));
-        foreach (var (scope, id) in loads)
+            "SELECT tenant_id, env, load_id, member_id FROM loyalty_wallet_loads WHERE status IN ('pending', 'processing') AND updated_at < @cutoff ORDER BY updated_at LIMIT 100",
+            r => (Scope(r.GetString(0), r.GetString(1)), r.GetString(2), r.GetString(3)), ("cutoff", cutoff));
+        foreach (var (scope, id, member) in loads)
         {
-            await TryAsync(() => grains.GetWalletLoad(scope, id).ProcessAsync(), id);
+            await TryAsync(() => grains.GetWallet(scope, member).ProcessLoadAsync(id), id);
         }
 
         var referrals = await db.QueryAsync(

@@ -14,7 +14,6 @@ public static class LoyaltySetup
         {
             if ((config["CLOUDFRAN_STRIPE_SECRET_KEY"] ?? config["Stripe:SecretKey"]) is { Length: > 0 } key) o.SecretKey = key;
             if ((config["CLOUDFRAN_STRIPE_BASE_URL"] ?? config["Stripe:BaseUrl"]) is { Length: > 0 } url) o.BaseUrl = url;
-            if ((config["CLOUDFRAN_STRIPE_WEBHOOK_SECRET"] ?? config["Stripe:WebhookSecret"]) is { Length: > 0 } secret) o.WebhookSecret = secret;
         });
         services.Configure<LoyaltyOptions>(o =>
         {

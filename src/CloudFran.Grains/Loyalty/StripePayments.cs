@@ -2,13 +2,12 @@ using Stripe;
 
 namespace CloudFran.Grains.Loyalty;
 
-/// <summary>Stripe settings: CLOUDFRAN_STRIPE_SECRET_KEY, CLOUDFRAN_STRIPE_BASE_URL (a local server in tests),
-/// CLOUDFRAN_STRIPE_WEBHOOK_SECRET (whsec_… used to verify Stripe-Signature).</summary>
+/// <summary>Stripe settings: CLOUDFRAN_STRIPE_SECRET_KEY, CLOUDFRAN_STRIPE_BASE_URL (a local server in tests). The webhook
+/// secret (CLOUDFRAN_STRIPE_WEBHOOK_SECRET) is Web's: it verifies Stripe-Signature before an event reaches a grain.</summary>
 public sealed class StripeOptions
 {
     public string SecretKey { get; set; } = "sk_test_unconfigured";
     public string? BaseUrl { get; set; }
-    public string? WebhookSecret { get; set; }
     public string Currency { get; set; } = "usd";
 }
 
@@ -112,12 +111,5 @@ public sealed class StripePayments
         {
             return new RefundOutcome(null, "unavailable", 0, "stripe_unavailable", e.Message);
         }
-    }
-
-    /// <summary>Verifies the Stripe-Signature header (HMAC-SHA256, 300 s tolerance) and parses the event.</summary>
-    public Event VerifyWebhook(string json, string signatureHeader)
-    {
-        var secret = _options.WebhookSecret ?? throw new StripeException("No webhook secret is configured.");
-        return EventUtility.ConstructEvent(json, signatureHeader, secret, tolerance: 300, throwOnApiVersionMismatch: false);
     }
 }

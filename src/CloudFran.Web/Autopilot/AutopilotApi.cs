@@ -5,7 +5,6 @@ using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
-using CloudFran.Grains.Autopilot;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +15,32 @@ namespace CloudFran.Web.Autopilot;
 
 public sealed record ProcessRequest(DateTimeOffset? AsOf, int? MaxTouches);
 
+public sealed record CreateCampaignRequest(string? Name, string? Goal, string? AudienceSegmentId, int? Touchpoints, IReadOnlyList<int>? CadenceDays,
+    string? Channel, string? Status, bool? IsDefault, string? LocationId)
+{
+    public CampaignInput ToInput() => new(Name, Goal, AudienceSegmentId, Touchpoints, CadenceDays, Channel, Status, IsDefault, LocationId);
+}
+
+public sealed record UpdateCampaignRequest(string? Status, string? AudienceSegmentId, IReadOnlyList<int>? CadenceDays, string? Name)
+{
+    public CampaignPatch ToPatch() => new(Status, AudienceSegmentId, CadenceDays, Name);
+}
+
+public sealed record EnrollLeadRequest(string? LeadId, string? Name, string? Phone, IReadOnlyList<string>? Tags, string? Email, string? Timezone)
+{
+    public EnrollInput ToInput() => new(LeadId, Name, Phone, Tags, Email, Timezone);
+}
+
+public sealed record AddVariantRequest(string? Name, string? Tone, string? Content, int? TrafficPercent)
+{
+    public VariantInput ToInput() => new(Name, Tone, Content, TrafficPercent);
+}
+
+public sealed record RecordOutcomeRequest(string? Type, decimal? Value, string? AgentId, string? CustomerId, string? IdempotencyKey)
+{
+    public OutcomeInput ToInput() => new(Type, Value, AgentId, CustomerId, IdempotencyKey);
+}
+
 /// <summary>Autopilot nurture campaigns (one grain each), enrollment, variants, stats, conversations, outcomes.</summary>
 public static class AutopilotApi
 {
@@ -23,10 +48,11 @@ public static class AutopilotApi
     {
         var group = routes.MapGroup("/v1/autopilot").WithTags("Autopilot").RequireTenant(Role.Viewer);
 
-        group.MapPost("/campaigns", async Task<Created<CampaignView>> (CampaignInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/campaigns", async Task<Created<CampaignView>> (CreateCampaignRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                AutopilotCampaignGrain.CheckCampaign(body);
-                var campaign = await grains.GetCampaign(http.Caller().Scope, Ids.New("cmp")).CreateAsync(body);
+                var input = body.ToInput();
+                CampaignRules.CheckCampaign(input);
+                var campaign = await grains.GetCampaign(http.Caller().Scope, Ids.New("cmp")).CreateAsync(input);
                 return TypedResults.Created($"/v1/autopilot/campaigns/{campaign.CampaignId}", campaign);
             })
             .RequireTenant(Role.Manager)
@@ -39,15 +65,15 @@ public static class AutopilotApi
                 Campaign(grains, http, campaignId).GetAsync())
             .WithName("GetCampaign").WithSummary("One campaign with enrollment counts by state and its variants.");
 
-        group.MapPatch("/campaigns/{campaignId}", (string campaignId, CampaignPatch body, HttpContext http, IGrainFactory grains) =>
+        group.MapPatch("/campaigns/{campaignId}", (string campaignId, UpdateCampaignRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 new Check().OneOf("status", body.Status, AutopilotNames.Statuses).Text("name", body.Name, 200).ThrowIfInvalid();
-                return Campaign(grains, http, campaignId).UpdateAsync(body);
+                return Campaign(grains, http, campaignId).UpdateAsync(body.ToPatch());
             })
             .RequireTenant(Role.Manager)
             .WithName("UpdateCampaign").WithSummary("Change status (active|paused|draft), audienceSegmentId (enrolls its members) or cadenceDays.");
 
-        group.MapPost("/campaigns/{campaignId}/leads", async Task<Created<EnrollmentView>> (string campaignId, EnrollInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/campaigns/{campaignId}/leads", async Task<Created<EnrollmentView>> (string campaignId, EnrollLeadRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 var check = new Check();
                 if (body.LeadId is null)
@@ -65,7 +91,7 @@ public static class AutopilotApi
                     check.Invalid("leadId", "leadId must be a lead id (lead_…).");
                 }
                 check.ThrowIfInvalid();
-                var enrollment = await Campaign(grains, http, campaignId).EnrollAsync(body);
+                var enrollment = await Campaign(grains, http, campaignId).EnrollAsync(body.ToInput());
                 return TypedResults.Created($"/v1/autopilot/campaigns/{campaignId}/leads/{enrollment.LeadId}", enrollment);
             })
             .RequireTenant(Role.Agent)
@@ -76,11 +102,11 @@ public static class AutopilotApi
             .RequireTenant(Role.Agent)
             .WithName("ResumeLead").WithSummary("Resume a lead's cadence paused by a reply.");
 
-        group.MapPost("/campaigns/{campaignId}/variants", async Task<Created<VariantView>> (string campaignId, VariantInput body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/campaigns/{campaignId}/variants", async Task<Created<VariantView>> (string campaignId, AddVariantRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                new Check().Required("name", body.Name, 100).Required("tone", body.Tone, 12).OneOf("tone", body.Tone, AutopilotNames.Tones)
-                    .Required("content", body.Content, 1600).Range("trafficPercent", body.TrafficPercent, 0, 100).ThrowIfInvalid();
-                var variant = await Campaign(grains, http, campaignId).AddVariantAsync(body);
+                var input = body.ToInput();
+                CampaignRules.CheckVariant(input);
+                var variant = await Campaign(grains, http, campaignId).AddVariantAsync(input);
                 return TypedResults.Created($"/v1/autopilot/campaigns/{campaignId}/variants/{variant.VariantId}", variant);
             })
             .RequireTenant(Role.Manager)
@@ -107,11 +133,11 @@ public static class AutopilotApi
                 grains.GetAutopilot(http.Caller().Scope).GetConversationAsync(CrmApi.RequireLead(leadId)))
             .WithName("GetLeadConversation").WithSummary("The lead's SMS thread in both directions and the emails sent to the lead, in one timeline (channel sms|email); touches marked with campaign, variant and step.");
 
-        routes.MapPost("/v1/billing/outcomes", async Task<Created<OutcomeView>> (OutcomeInput body, HttpContext http, IGrainFactory grains) =>
+        routes.MapPost("/v1/billing/outcomes", async Task<Created<OutcomeView>> (RecordOutcomeRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 new Check().Required("type", body.Type, 20).OneOf("type", body.Type, AutopilotNames.OutcomeTypes)
                     .Required("customerId", body.CustomerId, 100).Text("agentId", body.AgentId, 100).ThrowIfInvalid();
-                var outcome = await grains.GetAutopilot(http.Caller().Scope).RecordOutcomeAsync(body);
+                var outcome = await grains.GetAutopilot(http.Caller().Scope).RecordOutcomeAsync(body.ToInput());
                 return TypedResults.Created($"/v1/billing/outcomes/{outcome.OutcomeId}", outcome);
             })
             .WithTags("Billing & usage").RequireTenant(Role.Agent)

@@ -4,55 +4,22 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Loyalty;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
-using CloudFran.Grains.Loyalty;
-using CloudFran.Grains.Storage;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using QRCoder;
-using Stripe;
 
 namespace CloudFran.Web.Loyalty;
 
-public sealed record CreateMemberRequest(string? Name, string? Phone, string? Email, string? LocationId, string? ReferralCode);
-
-public sealed record EarnPointsRequest(decimal? Amount, long? Points, string? Category, string? Reference, string? LocationId, string? IdempotencyKey);
-
-public sealed record RedeemPointsRequest(long? Points, string? RewardId, string? Reference, string? LocationId, string? IdempotencyKey);
-
-public sealed record RefundPointsRequest(long? Points, string? Reference, string? IdempotencyKey);
-
-public sealed record SpendWalletRequest(decimal? Amount, string? Reference, string? LocationId, string? IdempotencyKey);
-
-public sealed record AutoReloadRequest(decimal? Threshold, decimal? ReloadAmount);
-
-public sealed record LoadWalletRequest(decimal? Amount, string? PaymentMethodId, AutoReloadRequest? AutoReload, bool? DisableAutoReload, string? IdempotencyKey);
-
-public sealed record RefundWalletLoadRequest(decimal? Amount, string? Reason, string? IdempotencyKey);
-
-public sealed record CreateTransferRequest(string? From, string? To, long? Points, decimal? Amount, string? Note, string? IdempotencyKey);
-
-public sealed record CreateCheckinRequest(string? QrCode, string? LocationId);
-
-public sealed record CreateReferralRequest(string? MemberId, string? Channel, string? RecipientPhone);
-
-public sealed record CreateGiftCardRequest(decimal? Amount, string? RecipientName, string? RecipientPhone, string? RecipientEmail, string? Message,
-    bool? Activate, string? LocationId);
-
-public sealed record RedeemGiftCardRequest(string? Code, string? MemberId, decimal? Amount, string? Reference, string? IdempotencyKey);
-
-public sealed record LookupGiftCardRequest(string? Code);
-
 /// <summary>
-/// Loyalty & wallet: members, program rules, points, stored value, transfers, gift cards, check-ins, referrals,
-/// and Stripe's webhook. Money and points change only inside the member's wallet grain (one ledger entry each).
+/// Loyalty & wallet: members, program rules, points, stored value, transfers, gift cards, check-ins, referrals
+/// (Stripe's webhook is <see cref="StripeWebhookApi"/>). Money and points change only inside the member's wallet
+/// grain (one ledger entry each).
 /// </summary>
 public static class LoyaltyApi
 {
-    public const string InvalidSignature = "INVALID_SIGNATURE";
-
     public static RouteGroupBuilder MapLoyaltyApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/loyalty").WithTags("Loyalty").RequireTenant(Role.Viewer);
@@ -61,8 +28,8 @@ public static class LoyaltyApi
         group.MapGet("/program", (HttpContext http, IGrainFactory grains) => grains.GetLoyaltyProgram(http.Caller().Scope).GetAsync())
             .WithName("GetLoyaltyProgram").WithSummary("The tenant's program rules (defaults until changed).");
 
-        group.MapPatch("/program", (LoyaltyProgramPatch body, HttpContext http, IGrainFactory grains) =>
-                grains.GetLoyaltyProgram(http.Caller().Scope).UpdateAsync(body))
+        group.MapPatch("/program", (UpdateLoyaltyProgramRequest body, HttpContext http, IGrainFactory grains) =>
+                grains.GetLoyaltyProgram(http.Caller().Scope).UpdateAsync(body.ToPatch()))
             .RequireTenant(Role.Manager)
             .WithName("UpdateLoyaltyProgram").WithSummary("Points per currency unit, visit bonus, category multipliers, promotions with time windows, tiers, expiry, limits, rewards.");
 
@@ -100,7 +67,7 @@ public static class LoyaltyApi
                 grains.GetWallet(http.Caller().Scope, Member(memberId)).GetAsync())
             .WithName("GetLoyaltyMember").WithSummary("Points, lifetime points, tier, wallet balance, streak, badges, auto-reload.");
 
-        group.MapGet("/members/{memberId}/qr", async (string memberId, HttpContext http, IGrainFactory grains) =>
+        group.MapGet("/members/{memberId}/qr", async Task<Results<FileContentHttpResult, ContentHttpResult>> (string memberId, HttpContext http, IGrainFactory grains) =>
             {
                 var check = new Check();
                 var format = check.Enum(http, "format", ["svg", "png"]) ?? "svg";
@@ -108,8 +75,8 @@ public static class LoyaltyApi
                 var token = await grains.GetLoyaltyDirectory(http.Caller().Scope).QrTokenAsync(Member(memberId));
                 using var data = QRCodeGenerator.GenerateQrCode(token, QRCodeGenerator.ECCLevel.M);
                 return format == "png"
-                    ? Results.File(new PngByteQRCode(data).GetGraphic(8), "image/png")
-                    : Results.Text(new SvgQRCode(data).GetGraphic(8), "image/svg+xml", Encoding.UTF8);
+                    ? TypedResults.File(new PngByteQRCode(data).GetGraphic(8), "image/png")
+                    : TypedResults.Text(new SvgQRCode(data).GetGraphic(8), "image/svg+xml", Encoding.UTF8);
             })
             .WithName("GetLoyaltyMemberQr").WithSummary("The member's QR login code (format=svg|png); scanning it at a location checks the member in.");
 
@@ -168,7 +135,7 @@ public static class LoyaltyApi
             .WithName("RefundPoints").WithSummary("Take back points of a refunded purchase; below zero only when the program allows negative balances.");
 
         // ------------------------------------------------------------ wallet
-        group.MapPost("/members/{memberId}/wallet/load", async (string memberId, LoadWalletRequest body, HttpContext http, IGrainFactory grains) =>
+        group.MapPost("/members/{memberId}/wallet/load", async Task<Results<Created<WalletLoadView>, Accepted<WalletLoadView>>> (string memberId, LoadWalletRequest body, HttpContext http, IGrainFactory grains) =>
             {
                 var check = new Check().Text("paymentMethodId", body.PaymentMethodId, 255);
                 if (body.Amount is null) check.Missing("amount");
@@ -186,10 +153,10 @@ public static class LoyaltyApi
                 var scope = http.Caller().Scope;
                 var id = Member(memberId);
                 var loadId = LoyaltyIds.FromKey("wld", $"{scope}|{id}|{key}");
-                var load = await grains.GetWalletLoad(scope, loadId).StartAsync(new WalletLoadRequest(id, body.Amount!.Value, body.PaymentMethodId,
+                var load = await grains.GetWallet(scope, id).LoadAsync(loadId, new WalletLoadRequest(id, body.Amount!.Value, body.PaymentMethodId,
                     body.AutoReload is { } a ? new AutoReloadInput(a.Threshold!.Value, a.ReloadAmount!.Value) : null, key, body.DisableAutoReload ?? false));
                 var location = $"/v1/loyalty/members/{id}/wallet/loads/{load.LoadId}";
-                return load.Status == "succeeded" ? Results.Created(location, load) : Results.Accepted(location, load);
+                return load.Status == "succeeded" ? TypedResults.Created(location, load) : TypedResults.Accepted(location, load);
             })
             .RequireTenant(Role.Agent)
             .WithName("LoadWallet").WithSummary("Top up the wallet by card (Stripe PaymentIntent); 201 when credited, 202 while Stripe confirms, 402 PAYMENT_FAILED. Optional autoReload {threshold, reloadAmount}.");
@@ -341,109 +308,6 @@ public static class LoyaltyApi
             .WithName("RedeemGiftCard").WithSummary("Partial or full redemption into a member's wallet (memberId) or at checkout; exactly once per idempotency key.");
 
         return group;
-    }
-
-    /// <summary>Stripe's webhook: not an API-key route; the Stripe-Signature header must verify with the webhook secret.</summary>
-    public static RouteGroupBuilder MapStripeWebhookApi(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("/v1/stripe").WithTags("Stripe webhooks");
-        group.MapPost("/webhook", async (HttpContext http, IGrainFactory grains, StripePayments stripe, PlatformDb db) =>
-            {
-                using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-                var json = await reader.ReadToEndAsync();
-                Event stripeEvent;
-                try
-                {
-                    stripeEvent = stripe.VerifyWebhook(json, http.Request.Headers["Stripe-Signature"].ToString());
-                }
-                catch (StripeException)
-                {
-                    throw new CloudFranException(ErrorKind.Invalid, InvalidSignature, "The Stripe-Signature header does not verify.");
-                }
-                catch (Newtonsoft.Json.JsonException)
-                {
-                    throw new CloudFranException(ErrorKind.Invalid, ErrorCodes.InvalidInput, "The event is not valid JSON.");
-                }
-                switch (stripeEvent.Data?.Object)
-                {
-                    case Charge charge when stripeEvent.Type == "charge.refunded":
-                        return await ApplyChargeRefundedAsync(charge, grains, db);
-                    case Dispute dispute when stripeEvent.Type is "charge.dispute.created" or "charge.dispute.closed":
-                        return await ApplyDisputeAsync(stripeEvent.Type, dispute, grains, db);
-                }
-                if (stripeEvent.Data?.Object is not PaymentIntent intent
-                    || stripeEvent.Type is not ("payment_intent.succeeded" or "payment_intent.payment_failed" or "payment_intent.canceled"))
-                {
-                    return Results.Ok(new { received = true, handled = false });
-                }
-                var metadata = intent.Metadata ?? new Dictionary<string, string>();
-                if (!metadata.TryGetValue("cf_tenant_id", out var tenant) || !Ids.IsValid(tenant, "tn")
-                    || !metadata.TryGetValue("cf_load_id", out var loadId) || !Ids.IsValid(loadId, "wld")
-                    || !metadata.TryGetValue("cf_env", out var env) || env is not ("live" or "test"))
-                {
-                    return Results.Ok(new { received = true, handled = false });
-                }
-                var scope = new TenantScope(tenant, env == "test" ? DataEnv.Test : DataEnv.Live);
-                var status = stripeEvent.Type switch
-                {
-                    "payment_intent.succeeded" => "succeeded",
-                    "payment_intent.canceled" => "canceled",
-                    _ => "payment_failed",
-                };
-                var load = await grains.GetWalletLoad(scope, loadId).ApplyPaymentEventAsync(intent.Id, status, intent.Amount, intent.LastPaymentError?.Code);
-                return Results.Ok(new { received = true, handled = true, loadStatus = load.Status });
-            })
-            .WithName("StripeWebhook").WithSummary("Stripe events (signed): payment_intent.succeeded credits the wallet load once; charge.refunded and charge.dispute.created debit it once per refund/dispute id, charge.dispute.closed (won) credits back; a bad signature → 400; other events are acknowledged and ignored.")
-            .DisableAntiforgery();
-        return group;
-    }
-
-    private static IResult Ignored() => Results.Ok(new { received = true, handled = false });
-
-    /// <summary>charge.refunded: each refund of the charge (by re_… id) not yet recorded debits the wallet; when the
-    /// event carries no refund list, the charge's amount_refunded not yet recorded is debited instead.</summary>
-    private static async Task<IResult> ApplyChargeRefundedAsync(Charge charge, IGrainFactory grains, PlatformDb db)
-    {
-        if (charge.PaymentIntentId is not { Length: > 0 } pi || await WalletRefunds.FindLoadByIntentAsync(db, pi) is not { } load)
-        {
-            return Ignored();
-        }
-        var wallet = grains.GetWallet(load.Scope, load.MemberId);
-        var recorded = 0;
-        var refunds = charge.Refunds?.Data?.Where(r => r.Status is "succeeded" or "pending" && r.Amount > 0).ToList() ?? [];
-        if (refunds.Count > 0)
-        {
-            foreach (var refund in refunds)
-            {
-                if (await wallet.ApplyStripeAdjustmentAsync(new StripeAdjustment("refund", refund.Id, load.LoadId, refund.Amount)) is { Replayed: false })
-                {
-                    recorded++;
-                }
-            }
-        }
-        else if (charge.AmountRefunded > 0)
-        {
-            var id = $"{charge.Id}:{charge.AmountRefunded.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-            if (await wallet.ApplyStripeAdjustmentAsync(new StripeAdjustment("refund", id, load.LoadId, charge.AmountRefunded, Cumulative: true)) is { Replayed: false })
-            {
-                recorded++;
-            }
-        }
-        return Results.Ok(new { received = true, handled = true, loadId = load.LoadId, refunds = recorded });
-    }
-
-    /// <summary>charge.dispute.created debits the disputed amount once per dispute; charge.dispute.closed with status won credits it back once.</summary>
-    private static async Task<IResult> ApplyDisputeAsync(string type, Dispute dispute, IGrainFactory grains, PlatformDb db)
-    {
-        if (dispute.PaymentIntentId is not { Length: > 0 } pi || await WalletRefunds.FindLoadByIntentAsync(db, pi) is not { } load
-            || (type == "charge.dispute.closed" && dispute.Status != "won") || dispute.Amount <= 0)
-        {
-            return Ignored();
-        }
-        var kind = type == "charge.dispute.created" ? "dispute" : "dispute_won";
-        var movement = await grains.GetWallet(load.Scope, load.MemberId).ApplyStripeAdjustmentAsync(
-            new StripeAdjustment(kind, dispute.Id, load.LoadId, dispute.Amount));
-        return Results.Ok(new { received = true, handled = true, loadId = load.LoadId, recorded = movement is { Replayed: false } });
     }
 
     private static string Member(string memberId) =>
