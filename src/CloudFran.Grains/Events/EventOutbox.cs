@@ -14,13 +14,12 @@ public static class EventOutbox
 {
     public const string NotifyChannel = "cf_outbox";
 
-    /// <summary>Appends an event on an open connection/transaction; returns the event id (the existing one when
-    /// <paramref name="dedupeKey"/> was already used for this tenant partition).</summary>
-    public static async Task<string> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        TenantScope scope, string eventType, object data, string? dedupeKey = null, CancellationToken ct = default)
+    /// <summary>Appends an event through <paramref name="sql"/> (a <see cref="PlatformTransaction"/> to share the
+    /// change's transaction, or <see cref="PlatformDb"/> when the change itself is not in PostgreSQL); returns the
+    /// event id (the existing one when <paramref name="dedupeKey"/> was already used for this tenant partition).</summary>
+    public static async Task<string> AppendAsync(ISql sql, TenantScope scope, string eventType, object data, string? dedupeKey = null)
     {
-        var eventId = Ids.New("evt", 20);
-        await using var cmd = new NpgsqlCommand(
+        var statement =
             $"""
             WITH ins AS (
                 INSERT INTO outbox_events (event_id, tenant_id, env, event_type, payload, dedupe_key)
@@ -32,46 +31,44 @@ public static class EventOutbox
             SELECT event_id FROM outbox_events
              WHERE tenant_id = @t AND env = @e AND dedupe_key = @dedupe AND NOT EXISTS (SELECT 1 FROM ins);
             NOTIFY {NotifyChannel};
-            """, connection, transaction);
-        cmd.Parameters.AddWithValue("id", eventId);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("type", eventType);
-        cmd.Parameters.AddWithValue("payload", JsonSerializer.Serialize(data, Json.Options));
-        cmd.Parameters.AddWithValue("dedupe", (object?)dedupeKey ?? DBNull.Value);
+            """;
+        (string, object?)[] args =
+        [
+            ("id", Ids.New("evt", 20)), ("t", scope.TenantId), ("e", scope.EnvName), ("type", eventType),
+            ("payload", JsonSerializer.Serialize(data, Json.Options)), ("dedupe", dedupeKey),
+        ];
         // A concurrent append of the same dedupe key that committed while this statement waited is invisible to it;
         // the statement run again sees it.
-        return (await cmd.ExecuteScalarAsync(ct) ?? await cmd.ExecuteScalarAsync(ct)) as string
+        return await sql.ScalarAsync<string>(statement, args) ?? await sql.ScalarAsync<string>(statement, args)
                ?? throw new InvalidOperationException($"Event with dedupe key {dedupeKey} neither inserted nor found.");
     }
 
     /// <summary>Appends many events of one type in one statement (no dedupe keys: the caller's change guards them).</summary>
-    public static async Task AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        TenantScope scope, string eventType, IReadOnlyCollection<object> data, CancellationToken ct = default)
+    public static async Task AppendManyAsync(ISql sql, TenantScope scope, string eventType, IReadOnlyCollection<object> data)
     {
         if (data.Count == 0)
         {
             return;
         }
-        await using var cmd = new NpgsqlCommand(
+        await sql.ExecuteAsync(
             $"""
             INSERT INTO outbox_events (event_id, tenant_id, env, event_type, payload)
             SELECT x.id, @t, @e, @type, x.payload::jsonb FROM unnest(@ids::text[], @payloads::text[]) AS x(id, payload);
             NOTIFY {NotifyChannel};
-            """, connection, transaction);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("type", eventType);
-        cmd.Parameters.AddWithValue("ids", data.Select(_ => Ids.New("evt", 20)).ToArray());
-        cmd.Parameters.AddWithValue("payloads", data.Select(d => JsonSerializer.Serialize(d, Json.Options)).ToArray());
-        await cmd.ExecuteNonQueryAsync(ct);
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("type", eventType),
+            ("ids", data.Select(_ => Ids.New("evt", 20)).ToArray()),
+            ("payloads", data.Select(d => JsonSerializer.Serialize(d, Json.Options)).ToArray()));
     }
 
-    /// <summary>Appends an event in its own transaction (when the change itself is not in PostgreSQL).</summary>
-    public static async Task<string> AppendAsync(PlatformDb db, TenantScope scope, string eventType, object data,
-        string? dedupeKey = null, CancellationToken ct = default)
-    {
-        await using var connection = await db.Source.OpenConnectionAsync(ct);
-        return await AppendAsync(connection, null, scope, eventType, data, dedupeKey, ct);
-    }
+    /// <summary>Transitional: appends on a connection and transaction opened by hand. Callers move to
+    /// <see cref="PlatformTransaction"/>; this overload goes when the last one has.</summary>
+    public static Task<string> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        TenantScope scope, string eventType, object data, string? dedupeKey = null, CancellationToken ct = default) =>
+        AppendAsync(new PlatformTransaction(connection, transaction), scope, eventType, data, dedupeKey);
+
+    /// <inheritdoc cref="AppendAsync(NpgsqlConnection, NpgsqlTransaction?, TenantScope, string, object, string?, CancellationToken)"/>
+    public static Task AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        TenantScope scope, string eventType, IReadOnlyCollection<object> data, CancellationToken ct = default) =>
+        AppendManyAsync(new PlatformTransaction(connection, transaction), scope, eventType, data);
 }

@@ -28,12 +28,16 @@ public interface ISql
         params (string Name, object? Value)[] args);
 }
 
-/// <summary>One connection with one open transaction. Dispose without <see cref="CommitAsync"/> to roll back.</summary>
-public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) : ISql, IAsyncDisposable
+/// <summary>
+/// One connection with one open transaction (from <see cref="PlatformDb.BeginAsync"/>). Dispose without
+/// <see cref="CommitAsync"/> to roll back; disposing also returns the connection to the pool. A transaction may be
+/// null only for the transitional wrappers of a connection opened by hand, which are never disposed here.
+/// </summary>
+public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTransaction? transaction) : ISql, IAsyncDisposable
 {
     public NpgsqlConnection Connection { get; } = connection;
 
-    public NpgsqlTransaction Transaction { get; } = transaction;
+    public NpgsqlTransaction? Transaction { get; } = transaction;
 
     public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] args) =>
         SqlStatements.ExecuteAsync(Command(sql), args);
@@ -55,11 +59,15 @@ public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTrans
         params (string Name, object? Value)[] args) =>
         SqlStatements.PageAsync(this, sql, map, page, pageSize, args);
 
-    public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
+    public Task CommitAsync(CancellationToken ct = default) =>
+        Transaction?.CommitAsync(ct) ?? throw new InvalidOperationException("No transaction to commit.");
 
     public async ValueTask DisposeAsync()
     {
-        await Transaction.DisposeAsync();
+        if (Transaction is not null)
+        {
+            await Transaction.DisposeAsync();
+        }
         await Connection.DisposeAsync();
     }
 
