@@ -21,6 +21,7 @@ public sealed partial class SmsRecipientGrain(
     SenderAccountCache senders,
     SmsAcceptedWriter accepted,
     IOptions<MessagingOptions> options,
+    IOptions<TwilioCallbackRoutes> callbacks,
     ILogger<SmsRecipientGrain> logger) : Grain, ISmsRecipientGrain
 {
     private TenantScope _scope;
@@ -93,9 +94,7 @@ public sealed partial class SmsRecipientGrain(
             return;
         }
 
-        var callback = options.Value.PublicBaseUrl is { Length: > 0 } baseUrl
-            ? $"{baseUrl.TrimEnd('/')}/v1/twilio/sms/status?mid={messageId}"
-            : null;
+        var callback = callbacks.Value.SmsStatusUrl(options.Value.PublicBaseUrl, messageId);
         try
         {
             var sent = await twilio.SendMessageAsync(account, _phone, from, message.Body, message.Media, callback);

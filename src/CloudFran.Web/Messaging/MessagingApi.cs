@@ -21,6 +21,12 @@ public sealed record OptOutRequest(string? Phone, string? Reason);
 
 public sealed record PhoneNumberRequest(string? PhoneNumber, string? LocationId);
 
+/// <summary>The body of PUT /v1/tenant/twilio (same JSON fields as the account input the messaging account takes).</summary>
+public sealed record TwilioAccountRequest(string? AccountSid, string? AuthToken, string? ApiKeySid, string? ApiKeySecret, string? MessagingServiceSid)
+{
+    public TwilioAccountInput ToInput() => new(AccountSid, AuthToken, ApiKeySid, ApiKeySecret, MessagingServiceSid);
+}
+
 /// <summary>SMS sending and threads, opt-outs, consent audit, and the tenant's Twilio account and numbers.</summary>
 public static class MessagingApi
 {
@@ -100,8 +106,8 @@ public static class MessagingApi
             .WithName("ConsentAudit").WithSummary("Consent trail (opt_in, opt_out, …) by customer (phone), type, from, to.");
 
         var tenant = routes.MapGroup("/v1/tenant").WithTags("Tenant administration").RequireTenant(Role.Admin);
-        tenant.MapPut("/twilio", (TwilioAccountInput body, HttpContext http, IGrainFactory grains) =>
-                grains.GetMessagingAccount(http.Caller().Scope).SetTwilioAsync(body))
+        tenant.MapPut("/twilio", (TwilioAccountRequest body, HttpContext http, IGrainFactory grains) =>
+                grains.GetMessagingAccount(http.Caller().Scope).SetTwilioAsync(body.ToInput()))
             .WithName("SetTwilioAccount").WithSummary("Register the Twilio account (accountSid, authToken, optional apiKeySid/apiKeySecret, messagingServiceSid) of this key's environment. Secrets are never returned.");
         tenant.MapGet("/twilio", (HttpContext http, IGrainFactory grains) =>
                 grains.GetMessagingAccount(http.Caller().Scope).GetTwilioAsync())
