@@ -157,17 +157,17 @@ public sealed record CallInput(
     [property: Id(2)] string? Digits);
 
 /// <summary>
-/// One phone call: the conversation state machine. Every method answers the TwiML document to return to Twilio.
-/// Key: <c>tn_…/live|test/CA…</c>.
+/// One phone call: the conversation state machine. Every turn answers a <see cref="CallReply"/> (what to say, what
+/// follows); the web layer renders it for Twilio. Key: <c>tn_…/live|test/CA…</c>.
 /// </summary>
 public interface ICallSessionGrain : IGrainWithStringKey
 {
-    Task<string> StartAsync(CallStart start);
-    Task<string> RespondAsync(CallInput input);
+    Task<CallReply> StartAsync(CallStart start);
+    Task<CallReply> RespondAsync(CallInput input);
     /// <summary>Twilio polls here while slow work (an LLM turn) finishes.</summary>
-    Task<string> PollAsync(int turn);
-    Task<string> NoInputAsync();
-    Task<string> DialResultAsync(string dialCallStatus);
+    Task<CallReply> PollAsync(int turn);
+    Task<CallReply> NoInputAsync();
+    Task<CallReply> DialResultAsync(string dialCallStatus);
     Task CompleteAsync(string callStatus, int? durationSeconds);
     Task RecordingAsync(string recordingSid, string recordingUrl, string recordingStatus);
 }

@@ -7,17 +7,6 @@ using Npgsql;
 
 namespace CloudFran.Grains.Messaging;
 
-public sealed class MessagingOptions
-{
-    /// <summary>Public base URL Twilio calls us on (CLOUDFRAN_PUBLIC_BASE_URL): status callbacks and signature checks.</summary>
-    public string? PublicBaseUrl { get; set; }
-
-    /// <summary>Dispatcher retries of a message whose Twilio call failed in a retryable way.</summary>
-    public int MaxSendAttempts { get; set; } = 5;
-
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
-}
-
 public static class MessagingErrors
 {
     public const string RecipientOptedOut = "RECIPIENT_OPTED_OUT";

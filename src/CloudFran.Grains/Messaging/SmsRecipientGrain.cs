@@ -21,6 +21,7 @@ public sealed partial class SmsRecipientGrain(
     SenderAccountCache senders,
     SmsAcceptedWriter accepted,
     IOptions<MessagingOptions> options,
+    IOptions<TwilioCallbackRoutes> callbacks,
     ILogger<SmsRecipientGrain> logger) : Grain, ISmsRecipientGrain
 {
     private TenantScope _scope;
@@ -93,9 +94,7 @@ public sealed partial class SmsRecipientGrain(
             return;
         }
 
-        var callback = options.Value.PublicBaseUrl is { Length: > 0 } baseUrl
-            ? $"{baseUrl.TrimEnd('/')}/v1/twilio/sms/status?mid={messageId}"
-            : null;
+        var callback = callbacks.Value.SmsStatusUrl(options.Value.PublicBaseUrl, messageId);
         try
         {
             var sent = await twilio.SendMessageAsync(account, _phone, from, message.Body, message.Media, callback);
@@ -236,8 +235,8 @@ public sealed partial class SmsRecipientGrain(
         var now = clock.GetUtcNow();
         await using var conn = await db.Source.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        var previous = await SetConsentAsync(conn, tx, "opted_out", reason, source, now);
-        await AuditAsync(conn, tx, "opt_out", source, actor, reason, now);
+        var previous = await SmsConsentRows.SetConsentAsync(conn, tx, _scope, _phone, "opted_out", reason, source, now);
+        await SmsConsentRows.AuditAsync(conn, tx, _scope, _phone, "opt_out", source, actor, reason, now);
         await using (var suppress = new NpgsqlCommand(
             """
             UPDATE sms_messages SET status = 'suppressed', status_rank = 3, error_code = 'RECIPIENT_OPTED_OUT', next_attempt_at = NULL, updated_at = @now
@@ -264,8 +263,8 @@ public sealed partial class SmsRecipientGrain(
         var now = clock.GetUtcNow();
         await using var conn = await db.Source.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        await SetConsentAsync(conn, tx, "opted_in", null, source, now);
-        await AuditAsync(conn, tx, "opt_in", source, actor, null, now);
+        await SmsConsentRows.SetConsentAsync(conn, tx, _scope, _phone, "opted_in", null, source, now);
+        await SmsConsentRows.AuditAsync(conn, tx, _scope, _phone, "opt_in", source, actor, null, now);
         await tx.CommitAsync();
         _consent = new ConsentView(_phone, "opted_in", null, source, now);
         return _consent;
@@ -277,47 +276,6 @@ public sealed partial class SmsRecipientGrain(
             r => new ConsentView(_phone, r.GetString(0), r.NullableString("reason"), r.GetString(2), r.Time("updated_at")),
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("p", _phone))
         ?? new ConsentView(_phone, "opted_in", null, null, null);
-
-    private async Task<string?> SetConsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string status, string? reason,
-        string source, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
-            """
-            WITH old AS (SELECT status FROM sms_consent WHERE tenant_id = @t AND env = @e AND phone = @p FOR UPDATE)
-            INSERT INTO sms_consent (tenant_id, env, phone, status, reason, source, updated_at)
-            VALUES (@t, @e, @p, @s, @reason, @source, @now)
-            ON CONFLICT (tenant_id, env, phone) DO UPDATE SET status = excluded.status, reason = excluded.reason,
-                source = excluded.source, updated_at = excluded.updated_at
-            RETURNING (SELECT status FROM old)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", _scope.TenantId);
-        cmd.Parameters.AddWithValue("e", _scope.EnvName);
-        cmd.Parameters.AddWithValue("p", _phone);
-        cmd.Parameters.AddWithValue("s", status);
-        cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("source", source);
-        cmd.Parameters.AddWithValue("now", now);
-        return await cmd.ExecuteScalarAsync() as string;
-    }
-
-    private async Task AuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string type, string source, string actor,
-        string? reason, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
-            """
-            INSERT INTO consent_audit (tenant_id, env, customer_id, type, channel, source, actor, reason, created_at)
-            VALUES (@t, @e, @p, @type, 'sms', @source, @actor, @reason, @now)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", _scope.TenantId);
-        cmd.Parameters.AddWithValue("e", _scope.EnvName);
-        cmd.Parameters.AddWithValue("p", _phone);
-        cmd.Parameters.AddWithValue("type", type);
-        cmd.Parameters.AddWithValue("source", source);
-        cmd.Parameters.AddWithValue("actor", actor.Length > 60 ? actor[..60] : actor);
-        cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("now", now);
-        await cmd.ExecuteNonQueryAsync();
-    }
 
     private async Task FinishAsync(string messageId, string status, string errorCode, string errorMessage)
     {

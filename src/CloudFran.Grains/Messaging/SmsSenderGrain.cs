@@ -177,6 +177,3 @@ public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatc
     private static SmsMessageView View(ThreadMessage m) =>
         new(m.MessageId, m.Status, m.Phone, m.PlatformPhone, m.Body, m.CreatedAt, m.ErrorCode);
 }
-
-/// <summary>Wakes this node's SMS dispatcher when a message was queued here (no wait for the next poll).</summary>
-public sealed class SmsDispatchSignal : Background.WakeSignal;

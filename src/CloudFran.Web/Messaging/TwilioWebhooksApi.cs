@@ -5,9 +5,12 @@ using CloudFran.Abstractions.Messaging;
 using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Messaging;
 using CloudFran.Grains.Messaging.Twilio;
+using CloudFran.Web.Messaging.Twilio;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -22,11 +25,18 @@ public static class TwilioWebhooksApi
 {
     public const string InvalidSignature = "INVALID_SIGNATURE";
 
+    private const string Group = "/v1/twilio";
+
+    /// <summary>Twilio's message status callback; the message id rides in the query (Twilio posts no id of ours).</summary>
+    private const string SmsStatusPath = "/sms/status";
+
     public static RouteGroupBuilder MapTwilioWebhooksApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/twilio").WithTags("Twilio webhooks");
+        // Grains hand this callback to Twilio when they send; they learn it from here, not from a path of their own.
+        routes.ServiceProvider.GetRequiredService<IOptions<TwilioCallbackRoutes>>().Value.SmsStatus = Group + SmsStatusPath + "?mid={messageId}";
+        var group = routes.MapGroup(Group).WithTags("Twilio webhooks");
 
-        group.MapPost("/sms/status", async (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        group.MapPost(SmsStatusPath, async Task<NoContent> (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
             {
                 var form = await ReadFormAsync(http);
                 var messageId = http.Request.Query["mid"].ToString();
@@ -43,12 +53,12 @@ public static class TwilioWebhooksApi
                     throw CloudFranException.Invalid("MessageStatus", "MessageStatus and To are required.");
                 }
                 await grains.GetSmsRecipient(route.Scope, to).ApplyStatusAsync(messageId, status, Field(form, "ErrorCode"));
-                return Results.NoContent();
+                return TypedResults.NoContent();
             })
             .WithName("TwilioSmsStatus").WithSummary("Twilio message status callback (signed): advances the status monotonically; idempotent.")
             .DisableAntiforgery();
 
-        group.MapPost("/sms/inbound", async (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        group.MapPost("/sms/inbound", async Task<ContentHttpResult> (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
             {
                 var form = await ReadFormAsync(http);
                 var to = Field(form, "To");
@@ -72,7 +82,7 @@ public static class TwilioWebhooksApi
                 {
                     twiml.Message(result.Reply);
                 }
-                return Results.Content(twiml.ToString(), "text/xml");
+                return TypedResults.Content(twiml.ToString(), "text/xml");
             })
             .WithName("TwilioSmsInbound").WithSummary("Twilio inbound SMS (signed): STOP/START/HELP keywords, thread, sms.received event. Answers TwiML.")
             .DisableAntiforgery();

@@ -1,4 +1,3 @@
-using CloudFran.Web.Messaging;
 using System.Globalization;
 using CloudFran.Abstractions.Errors;
 using CloudFran.Abstractions.Keys;
@@ -9,20 +8,37 @@ using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Abstractions.Voice;
 using CloudFran.Grains.Messaging;
-using CloudFran.Grains.Storage;
 using CloudFran.Grains.Voice;
 using CloudFran.Web.Infrastructure;
-using CloudFran.Web.Voice;
+using CloudFran.Web.Messaging;
+using CloudFran.Web.Messaging.Twilio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CloudFran.Web.Voice;
 
 public sealed record ReceptionistSettingsRequest(string? BusinessName, string? Industry, string? TransferNumber, string? NotificationPhone,
-    bool? RecordCalls, string? Engine, IReadOnlyList<FaqEntry>? Faq, IReadOnlyList<MenuItem>? Menu, string? VoiceEn, string? VoiceEs,
+    bool? RecordCalls, string? Engine, IReadOnlyList<FaqEntryRequest>? Faq, IReadOnlyList<MenuItemRequest>? Menu, string? VoiceEn, string? VoiceEs,
     int? MaxReprompts, string? ReservationService);
+
+/// <summary>One FAQ entry of the settings body (the same JSON fields as the stored <see cref="FaqEntry"/>).</summary>
+public sealed record FaqEntryRequest(string Question, string Answer)
+{
+    public FaqEntry ToEntry() => new(Question, Answer);
+}
+
+/// <summary>One menu item of the settings body (the same JSON fields as the stored <see cref="MenuItem"/>).</summary>
+public sealed record MenuItemRequest(string Name, decimal Price, IReadOnlyList<string>? Aliases)
+{
+    public MenuItem ToItem() => new(Name, Price, Aliases);
+}
+
+/// <summary>A dashboard token and how long it lives.</summary>
+public sealed record DashboardTokenResponse(string Token, int ExpiresInSeconds);
 
 public sealed record UnderstandBody(string? Text, string? Language, string? Industry, string? LocationId);
 
@@ -33,13 +49,27 @@ public sealed record UnderstandBody(string? Text, string? Language, string? Indu
 public static class VoiceApi
 {
     private const string Xml = "application/xml";
+    private const string FallbackVoice = "Google.en-US-Neural2-F";
+
+    /// <summary>Twilio's voice webhooks, as the paths in the specification; the TwiML we answer points back at them.</summary>
+    public const string TwilioGroup = "/api/voice-receptionist";
+    public const string RespondPath = "/respond";
+    public const string NoInputPath = "/no-input";
+    public const string PollPath = "/poll";
+    public const string DialStatusPath = "/dial-status";
+    public const string RecordingStatusPath = "/recording-status";
+
+    /// <summary>A call webhook URL for the call (<paramref name="escapedCallSid"/> already URL-escaped).</summary>
+    public static string Url(string path, string escapedCallSid) => $"{TwilioGroup}{path}?callSid={escapedCallSid}";
 
     /// <summary>Twilio's signed voice webhooks: authenticated by signature, not by API key.</summary>
     public static RouteGroupBuilder MapVoiceTwilioWebhooks(this IEndpointRouteBuilder routes)
     {
-        var twilio = routes.MapGroup("/api/voice-receptionist").WithTags("Voice receptionist (Twilio)");
+        // The call session starts recordings through Twilio's REST API; the callback it passes is this route.
+        routes.ServiceProvider.GetRequiredService<IOptions<TwilioCallbackRoutes>>().Value.CallRecordingStatus = TwilioGroup + RecordingStatusPath;
+        var twilio = routes.MapGroup(TwilioGroup).WithTags("Voice receptionist (Twilio)");
 
-        twilio.MapPost("/inbound", async (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost("/inbound", async Task<ContentHttpResult> (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
             {
                 var form = await TwilioWebhooksApi.ReadFormAsync(http);
                 var to = TwilioWebhooksApi.Field(form, "To");
@@ -47,60 +77,59 @@ public static class VoiceApi
                 if (route is null)
                 {
                     // Nobody owns the number: nothing to authenticate against and nothing to reveal.
-                    return Results.Content(new Grains.Messaging.Twilio.TwiML()
-                        .Say("Sorry, this number is not in service. Goodbye.", "Google.en-US-Neural2-F").Hangup().ToString(), Xml);
+                    return TypedResults.Content(new TwiML()
+                        .Say("Sorry, this number is not in service. Goodbye.", FallbackVoice).Hangup().ToString(), Xml);
                 }
                 TwilioWebhooksApi.Verify(http, form, route.WebhookToken, options.Value);
                 var callSid = RequireCallSid(TwilioWebhooksApi.Field(form, "CallSid"));
                 var from = TwilioWebhooksApi.Field(form, "From") ?? "anonymous";
-                var twiml = await grains.GetCallSession(route.Scope, callSid).StartAsync(new CallStart(from, to!, route.LocationId));
-                return Results.Content(twiml, Xml);
+                var reply = await grains.GetCallSession(route.Scope, callSid).StartAsync(new CallStart(from, to!, route.LocationId));
+                return TypedResults.Content(CallReplyTwiml.Render(reply, callSid), Xml);
             })
             .WithName("VoiceInbound").WithSummary("Twilio voice webhook (signed): greets in the location's Neural2 voice and gathers speech or DTMF.")
             .DisableAntiforgery();
 
-        twilio.MapPost("/respond", (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost(RespondPath, (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
                 CallWebhookAsync(http, grains, options.Value, async (session, form) => await session.RespondAsync(new CallInput(
                     TwilioWebhooksApi.Field(form, "SpeechResult"), Confidence(TwilioWebhooksApi.Field(form, "Confidence")),
                     TwilioWebhooksApi.Field(form, "Digits")))))
             .WithName("VoiceRespond").WithSummary("Gather action (signed): one conversation turn — SpeechResult, Confidence, Digits → TwiML.")
             .DisableAntiforgery();
 
-        twilio.MapPost("/no-input", (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost(NoInputPath, (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
                 CallWebhookAsync(http, grains, options.Value, (session, _) => session.NoInputAsync()))
             .WithName("VoiceNoInput").WithSummary("Redirect target when the caller said nothing: re-prompts a bounded number of times, then says goodbye.")
             .DisableAntiforgery();
 
-        twilio.MapPost("/poll", (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost(PollPath, (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
                 CallWebhookAsync(http, grains, options.Value, (session, _) =>
                     session.PollAsync(int.TryParse(http.Request.Query["turn"], CultureInfo.InvariantCulture, out var turn) ? turn : -1)))
             .WithName("VoicePoll").WithSummary("Redirect target while a slow (LLM) turn finishes: the answer, or a short pause and another poll.")
             .DisableAntiforgery();
 
-        twilio.MapPost("/dial-status", (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost(DialStatusPath, (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
                 CallWebhookAsync(http, grains, options.Value, (session, form) =>
                     session.DialResultAsync(TwilioWebhooksApi.Field(form, "DialCallStatus") ?? "failed")))
             .WithName("VoiceDialStatus").WithSummary("Dial action after a transfer (signed): no-answer/busy/failed bring the caller back to the receptionist.")
             .DisableAntiforgery();
 
-        twilio.MapPost("/status", async (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost("/status", async Task<NoContent> (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
             {
-                await CallWebhookAsync(http, grains, options.Value, async (session, form) =>
+                if (await RouteCallAsync(http, grains, options.Value) is { } call)
                 {
-                    var status = TwilioWebhooksApi.Field(form, "CallStatus") ?? "completed";
+                    var status = TwilioWebhooksApi.Field(call.Form, "CallStatus") ?? "completed";
                     if (status is "completed" or "failed" or "busy" or "no-answer" or "canceled")
                     {
-                        var duration = int.TryParse(TwilioWebhooksApi.Field(form, "CallDuration"), CultureInfo.InvariantCulture, out var d) && d >= 0 ? d : (int?)null;
-                        await session.CompleteAsync(status, duration);
+                        var duration = int.TryParse(TwilioWebhooksApi.Field(call.Form, "CallDuration"), CultureInfo.InvariantCulture, out var d) && d >= 0 ? d : (int?)null;
+                        await call.Session.CompleteAsync(status, duration);
                     }
-                    return "";
-                });
-                return Results.NoContent();
+                }
+                return TypedResults.NoContent();
             })
             .WithName("VoiceStatus").WithSummary("Call status callback (signed): closes the session and the call log, broadcasts CallEnded; idempotent.")
             .DisableAntiforgery();
 
-        twilio.MapPost("/recording-status", async (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
+        twilio.MapPost(RecordingStatusPath, async Task<NoContent> (HttpContext http, IGrainFactory grains, IOptions<MessagingOptions> options) =>
             {
                 var form = await TwilioWebhooksApi.ReadFormAsync(http);
                 var callSid = RequireCallSid(TwilioWebhooksApi.Field(form, "CallSid"));
@@ -115,12 +144,12 @@ public static class VoiceApi
                     throw CloudFranException.Invalid("RecordingUrl", "RecordingSid and an absolute RecordingUrl are required.");
                 }
                 await grains.GetCallSession(route.Scope, callSid).RecordingAsync(sid, url, status);
-                return Results.NoContent();
+                return TypedResults.NoContent();
             })
             .WithName("VoiceRecordingStatus").WithSummary("Recording callback (signed): stores the recording URL on the call log when the tenant records calls.")
             .DisableAntiforgery();
 
-        twilio.MapGet("/active-calls", async (HttpContext http, IGrainFactory grains) =>
+        twilio.MapGet("/active-calls", async Task<JsonHttpResult<IReadOnlyList<ActiveCall>>> (HttpContext http, IGrainFactory grains) =>
             {
                 var caller = http.Caller();
                 var tenantId = http.Request.Query["tenantId"].ToString();
@@ -128,7 +157,7 @@ public static class VoiceApi
                 {
                     throw new CloudFranException(ErrorKind.Forbidden, ErrorCodes.TenantMismatch, "tenantId must be the tenant of the API key.");
                 }
-                return Results.Json(await grains.GetVoiceAccount(caller.Scope).ActiveCallsAsync());
+                return TypedResults.Json(await grains.GetVoiceAccount(caller.Scope).ActiveCallsAsync());
             })
             .RequireTenant(Role.Viewer)
             .WithName("VoiceActiveCalls").WithSummary("Active calls of the caller's tenant (REST fallback for the live dashboard).");
@@ -197,8 +226,8 @@ public static class VoiceApi
             })
             .WithName("VoiceUnderstand").WithSummary("Run one utterance through the tenant's engine: intent, confidence, language, slots.");
 
-        voice.MapPost("/dashboard-token", async (HttpContext http, IGrainFactory grains) =>
-                Results.Json(new { token = await grains.GetVoiceAccount(http.Caller().Scope).IssueDashboardTokenAsync(TimeSpan.FromHours(1)), expiresInSeconds = 3600 }))
+        voice.MapPost("/dashboard-token", async Task<JsonHttpResult<DashboardTokenResponse>> (HttpContext http, IGrainFactory grains) =>
+                TypedResults.Json(new DashboardTokenResponse(await grains.GetVoiceAccount(http.Caller().Scope).IssueDashboardTokenAsync(TimeSpan.FromHours(1)), 3600)))
             .WithName("VoiceDashboardToken").WithSummary("A one-hour token for browsers connecting to /voicecallhub (access_token) and the dashboard page.");
 
         return voice;
@@ -208,7 +237,7 @@ public static class VoiceApi
     public static IEndpointRouteBuilder MapVoiceDashboard(this IEndpointRouteBuilder routes)
     {
         routes.MapHub<VoiceCallHub>(VoiceCallHub.Path);
-        routes.MapGet("/app/voice", () => Results.Content(VoiceDashboardPage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
+        routes.MapGet("/app/voice", () => TypedResults.Content(VoiceDashboardPage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
         return routes;
     }
 
@@ -243,14 +272,16 @@ public static class VoiceApi
         }
         check.ThrowIfInvalid();
         var settings = new ReceptionistSettings(body.BusinessName?.Trim(), body.Industry ?? d.Industry, body.TransferNumber, body.NotificationPhone,
-            body.RecordCalls ?? false, body.Engine ?? d.Engine, body.Faq ?? [], body.Menu ?? [], body.VoiceEn ?? d.VoiceEn, body.VoiceEs ?? d.VoiceEs,
+            body.RecordCalls ?? false, body.Engine ?? d.Engine, body.Faq?.Select(f => f.ToEntry()).ToList() ?? [], body.Menu?.Select(m => m.ToItem()).ToList() ?? [], body.VoiceEn ?? d.VoiceEn, body.VoiceEs ?? d.VoiceEs,
             body.MaxReprompts ?? d.MaxReprompts, body.ReservationService);
         return await grains.GetVoiceAccount(http.Caller().Scope).PutSettingsAsync(locationId, settings);
     }
 
+    /// <summary>A call webhook's session and form after routing; null when the request names no valid call.</summary>
+    private sealed record RoutedCall(ICallSessionGrain Session, List<KeyValuePair<string, string>> Form, string CallSid);
+
     /// <summary>Routes a follow-up call webhook: To → tenant (signature checked with its token), callSid → the session.</summary>
-    private static async Task<IResult> CallWebhookAsync(HttpContext http, IGrainFactory grains, MessagingOptions options,
-        Func<ICallSessionGrain, List<KeyValuePair<string, string>>, Task<string>> handle)
+    private static async Task<RoutedCall?> RouteCallAsync(HttpContext http, IGrainFactory grains, MessagingOptions options)
     {
         var form = await TwilioWebhooksApi.ReadFormAsync(http);
         var to = TwilioWebhooksApi.Field(form, "To");
@@ -261,14 +292,21 @@ public static class VoiceApi
         }
         TwilioWebhooksApi.Verify(http, form, route.WebhookToken, options);
         var callSid = http.Request.Query["callSid"].ToString() is { Length: > 0 } q ? q : TwilioWebhooksApi.Field(form, "CallSid");
-        if (callSid is null || !IsCallSid(callSid))
+        return callSid is not null && IsCallSid(callSid) ? new RoutedCall(grains.GetCallSession(route.Scope, callSid), form, callSid) : null;
+    }
+
+    /// <summary>A call turn: the session's reply rendered as TwiML with this layer's callback URLs.</summary>
+    private static async Task<ContentHttpResult> CallWebhookAsync(HttpContext http, IGrainFactory grains, MessagingOptions options,
+        Func<ICallSessionGrain, List<KeyValuePair<string, string>>, Task<CallReply>> handle)
+    {
+        if (await RouteCallAsync(http, grains, options) is not { } call)
         {
             // Twilio must still get TwiML it can play.
-            return Results.Content(new Grains.Messaging.Twilio.TwiML().Say("Sorry, something went wrong with this call. Goodbye.", "Google.en-US-Neural2-F")
+            return TypedResults.Content(new TwiML().Say("Sorry, something went wrong with this call. Goodbye.", FallbackVoice)
                 .Hangup().ToString(), Xml);
         }
-        var twiml = await handle(grains.GetCallSession(route.Scope, callSid), form);
-        return Results.Content(twiml, Xml);
+        var reply = await handle(call.Session, call.Form);
+        return TypedResults.Content(CallReplyTwiml.Render(reply, call.CallSid), Xml);
     }
 
     private static bool IsCallSid(string value) =>

@@ -7,17 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace CloudFran.Grains.Messaging.Twilio;
 
-public sealed class TwilioOptions
-{
-    /// <summary>REST base URL (CLOUDFRAN_TWILIO_BASE_URL); tests point it at a local fake.</summary>
-    public string BaseUrl { get; set; } = "https://api.twilio.com";
-
-    /// <summary>Attempts for retryable failures (20429 and 5xx) within one send.</summary>
-    public int MaxAttempts { get; set; } = 3;
-
-    public TimeSpan FirstBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
-}
-
 /// <summary>Credentials for one REST call: Basic auth user (AccountSid or SK… API key) and secret.</summary>
 public sealed record TwilioAccount(string AccountSid, string User, string Secret, string? MessagingServiceSid);
 

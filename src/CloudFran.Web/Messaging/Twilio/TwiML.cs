@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 
-namespace CloudFran.Grains.Messaging.Twilio;
+namespace CloudFran.Web.Messaging.Twilio;
 
 /// <summary>
 /// Builds TwiML documents as XML trees (never by concatenating caller text), so any text is escaped.
@@ -42,7 +42,7 @@ public sealed class TwiML
 
     /// <summary>Gather with speech/DTMF. Pass either speechTimeout="auto" or a speechModel, not both (Twilio).</summary>
     public TwiML Gather(string action, string input = "speech dtmf", string language = "en-US", string? speechTimeout = "auto",
-        string? speechModel = null, int? timeoutSeconds = null, Action<GatherBody>? body = null)
+        string? speechModel = null, int? timeoutSeconds = null, Action<GatherBody>? body = null, string? hints = null)
     {
         if (speechTimeout == "auto" && speechModel is not null)
         {
@@ -53,6 +53,7 @@ public sealed class TwiML
         if (speechTimeout is not null) gather.Add(new XAttribute("speechTimeout", speechTimeout));
         if (speechModel is not null) gather.Add(new XAttribute("speechModel", speechModel));
         if (timeoutSeconds is not null) gather.Add(new XAttribute("timeout", timeoutSeconds));
+        if (hints is not null) gather.Add(new XAttribute("hints", hints));
         body?.Invoke(new GatherBody(gather));
         _root.Add(gather);
         return this;
