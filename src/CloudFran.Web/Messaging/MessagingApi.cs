@@ -27,12 +27,6 @@ public sealed record OptOutRequest(string? Phone, string? Reason);
 
 public sealed record PhoneNumberRequest(string? PhoneNumber, string? LocationId);
 
-/// <summary>The body of PUT /v1/tenant/twilio (same JSON fields as the account input the messaging account takes).</summary>
-public sealed record TwilioAccountRequest(string? AccountSid, string? AuthToken, string? ApiKeySid, string? ApiKeySecret, string? MessagingServiceSid)
-{
-    public TwilioAccountInput ToInput() => new(AccountSid, AuthToken, ApiKeySid, ApiKeySecret, MessagingServiceSid);
-}
-
 /// <summary>SMS sending and threads, opt-outs, consent audit, and the tenant's Twilio account and numbers.</summary>
 public static class MessagingApi
 {
