@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CloudFran.Abstractions.Voice;
-using CloudFran.Grains.Messaging.Twilio;
+using CloudFran.Web.Messaging.Twilio;
 using CloudFran.Grains.Voice;
 using Microsoft.AspNetCore.SignalR.Client;
 

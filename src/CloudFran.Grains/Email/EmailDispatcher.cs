@@ -1,3 +1,4 @@
+using CloudFran.Abstractions.Messaging;
 using CloudFran.Grains.Messaging;
 using System.Globalization;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using CloudFran.Abstractions.Messaging;
 using CloudFran.Grains.Messaging.Twilio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,8 +3,6 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
 using CloudFran.Abstractions.Webhooks;
-using CloudFran.Grains.Messaging;
-using CloudFran.Grains.Messaging.Twilio;
 using CloudFran.Web.Messaging.Twilio;
 using CloudFran.Web.Infrastructure;
 using Microsoft.AspNetCore.Builder;

@@ -7,8 +7,6 @@ using CloudFran.Abstractions.Webhooks;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Abstractions.Validation;
 using CloudFran.Abstractions.Voice;
-using CloudFran.Grains.Messaging;
-using CloudFran.Grains.Voice;
 using CloudFran.Web.Infrastructure;
 using CloudFran.Web.Messaging;
 using CloudFran.Web.Messaging.Twilio;
@@ -219,7 +217,7 @@ public static class VoiceApi
         voice.MapPost("/understand", (UnderstandBody body, HttpContext http, IGrainFactory grains) =>
             {
                 var check = new Check().Required("text", body.Text, 2000).OneOf("language", body.Language, ["en", "es"])
-                    .OneOf("industry", body.Industry, IndustryVocabulary.All.Keys.ToList());
+                    .OneOf("industry", body.Industry, Industries.Names);
                 if (body.LocationId is not null && !Ids.IsValid(body.LocationId, "loc")) check.Invalid("locationId", "locationId must be a location id (loc_…).");
                 check.ThrowIfInvalid();
                 return grains.GetVoiceAccount(http.Caller().Scope).UnderstandAsync(new UnderstandRequest(body.Text!, body.Language, body.Industry, body.LocationId));
@@ -246,7 +244,7 @@ public static class VoiceApi
         var d = ReceptionistSettings.Default;
         var check = new Check()
             .Text("businessName", body.BusinessName, 100)
-            .OneOf("industry", body.Industry, IndustryVocabulary.All.Keys.ToList())
+            .OneOf("industry", body.Industry, Industries.Names)
             .Phone("transferNumber", body.TransferNumber)
             .Phone("notificationPhone", body.NotificationPhone)
             .OneOf("engine", body.Engine, ReceptionistSettings.Engines)

@@ -200,7 +200,7 @@ public sealed class LocalClusterTests : IAsyncLifetime
             var form = new Dictionary<string, string> { ["CallSid"] = callSid, ["From"] = "+17755550111", ["To"] = number, ["CallStatus"] = "in-progress" };
             foreach (var (k, v) in extra) form[k] = v;
             using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
-            request.Headers.Add("X-Twilio-Signature", CloudFran.Grains.Messaging.Twilio.TwilioSignature.Compute(node2 + pathAndQuery, form, token));
+            request.Headers.Add("X-Twilio-Signature", CloudFran.Web.Messaging.Twilio.TwilioSignature.Compute(node2 + pathAndQuery, form, token));
             var response = await twilio.SendAsync(request);
             Assert.True(response.IsSuccessStatusCode, $"{pathAndQuery}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using CloudFran.Grains.Messaging.Twilio;
+using CloudFran.Web.Messaging.Twilio;
 using CloudFran.Tests.Infrastructure;
 using CloudFran.Tests.Messaging;
 using Microsoft.AspNetCore.Hosting;

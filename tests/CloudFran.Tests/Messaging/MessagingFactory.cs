@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CloudFran.Grains.Messaging.Twilio;
+using CloudFran.Web.Messaging.Twilio;
 using CloudFran.Tests.Infrastructure;
 
 namespace CloudFran.Tests.Messaging;

@@ -1,5 +1,5 @@
-using CloudFran.Grains.Messaging.Twilio;
 using CloudFran.Web.Messaging.Twilio;
+using CloudFran.Grains.Messaging.Twilio;
 using CloudFran.Grains.Webhooks;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CloudFran.Grains.Messaging.Twilio;
+namespace CloudFran.Web.Messaging.Twilio;
 
 /// <summary>
 /// X-Twilio-Signature: Base64(HMAC-SHA1(authToken, url + sorted(name + value)…)). Twilio is inconsistent about

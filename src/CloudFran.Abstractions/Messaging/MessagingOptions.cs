@@ -1,4 +1,4 @@
-namespace CloudFran.Grains.Messaging;
+namespace CloudFran.Abstractions.Messaging;
 
 /// <summary>Messaging options: the public base URL Twilio calls back on and the dispatcher's retry and poll settings.</summary>
 public sealed class MessagingOptions
