@@ -22,10 +22,9 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        _itemId = key[(cut + 1)..];
-        _store = new InventoryItemStore(db, clock, TenantScope.Parse(key[..cut]), _itemId);
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        _itemId = key.Name;
+        _store = new InventoryItemStore(db, clock, key.Scope, _itemId);
         _item = await _store.LoadItemAsync();
         if (_item is not null)
         {
