@@ -264,11 +264,24 @@ public interface IAppointmentDirectoryGrain : IGrainWithStringKey
 public static class CalendarGrainFactoryExtensions
 {
     public static ILocationCalendarGrain GetLocationCalendar(this IGrainFactory factory, TenantScope scope, string locationId) =>
-        factory.GetGrain<ILocationCalendarGrain>($"{new LocationKey(scope, locationId)}/calendar");
+        factory.GetGrain<ILocationCalendarGrain>(new LocationCalendarKey(new LocationKey(scope, locationId)).ToString());
 
     public static IProviderScheduleGrain GetProviderSchedule(this IGrainFactory factory, TenantScope scope, string providerId) =>
-        factory.GetGrain<IProviderScheduleGrain>($"{scope}/{providerId}");
+        factory.GetGrain<IProviderScheduleGrain>(new ScopedKey(scope, providerId).ToString());
 
     public static IAppointmentDirectoryGrain GetAppointmentDirectory(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IAppointmentDirectoryGrain>($"{scope}/appointments");
+        factory.GetGrain<IAppointmentDirectoryGrain>(new ScopedKey(scope, "appointments").ToString());
+}
+
+/// <summary>Key of a location's calendar grain: <c>tn_abc/live/loc_xyz/calendar</c>.</summary>
+public readonly record struct LocationCalendarKey(LocationKey Location)
+{
+    private const string Suffix = "/calendar";
+
+    public override string ToString() => $"{Location}{Suffix}";
+
+    public static LocationCalendarKey Parse(string value) =>
+        value.EndsWith(Suffix, StringComparison.Ordinal)
+            ? new LocationCalendarKey(LocationKey.Parse(value[..^Suffix.Length]))
+            : throw new FormatException($"'{value}' is not a location calendar key.");
 }

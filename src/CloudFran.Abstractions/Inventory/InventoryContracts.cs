@@ -228,14 +228,14 @@ public interface IInventoryDirectoryGrain : IGrainWithStringKey
 public static class InventoryGrainFactoryExtensions
 {
     public static IInventoryItemGrain GetInventoryItem(this IGrainFactory factory, TenantScope scope, string itemId) =>
-        factory.GetGrain<IInventoryItemGrain>($"{scope}/{itemId}");
+        factory.GetGrain<IInventoryItemGrain>(new ScopedKey(scope, itemId).ToString());
 
     public static IInventoryTransferGrain GetInventoryTransfer(this IGrainFactory factory, TenantScope scope, string transferId) =>
-        factory.GetGrain<IInventoryTransferGrain>($"{scope}/{transferId}");
+        factory.GetGrain<IInventoryTransferGrain>(new ScopedKey(scope, transferId).ToString());
 
     public static IInventoryReservationGrain GetInventoryReservation(this IGrainFactory factory, TenantScope scope, string reservationId) =>
-        factory.GetGrain<IInventoryReservationGrain>($"{scope}/{reservationId}");
+        factory.GetGrain<IInventoryReservationGrain>(new ScopedKey(scope, reservationId).ToString());
 
     public static IInventoryDirectoryGrain GetInventoryDirectory(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IInventoryDirectoryGrain>($"{scope}/inventory");
+        factory.GetGrain<IInventoryDirectoryGrain>(new ScopedKey(scope, "inventory").ToString());
 }

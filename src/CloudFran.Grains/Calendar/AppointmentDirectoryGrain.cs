@@ -15,7 +15,13 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
     public const string Columns =
         "appointment_id, location_id, provider_id, service_type, start_at, end_at, customer_name, customer_phone, customer_email, notes, booking_method, status, cancel_reason, cancel_message, last_modified, parked, parent_appointment_id, hold_expires_at, party_size, seat_set::text AS seat_set, created_at, cancelled_at, service_id";
 
-    private TenantScope Scope => TenantScope.Parse(string.Join('/', this.GetPrimaryKeyString().Split('/')[..2]));
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
+    }
 
     public async Task<AppointmentView> GetAsync(string appointmentId)
     {
@@ -28,8 +34,7 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
     public async Task<PagedList<AppointmentView>> ListAsync(AppointmentQuery q)
     {
         var scope = Scope;
-        long total = 0;
-        var rows = await db.QueryAsync(
+        return await db.PageAsync(
             $"""
             SELECT {Columns}, count(*) OVER () AS total FROM appointments
              WHERE tenant_id = @t AND env = @e
@@ -39,17 +44,11 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
                AND (@s::text IS NULL OR status = @s::text)
                AND (@s::text IS NOT NULL OR status <> 'released')
                AND (@lm::timestamptz IS NULL OR last_modified > @lm::timestamptz)
-             ORDER BY start_at, appointment_id LIMIT @limit OFFSET @offset
+             ORDER BY start_at, appointment_id
             """,
-            r =>
-            {
-                total = r.GetInt64(r.GetOrdinal("total"));
-                return Read(r);
-            },
+            Read, q.Page, q.PageSize,
             ("t", scope.TenantId), ("e", scope.EnvName), ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()),
-            ("p", q.ProviderId), ("s", q.Status), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
-            ("limit", q.PageSize), ("offset", (q.Page - 1) * q.PageSize));
-        return new PagedList<AppointmentView>(rows, q.Page, q.PageSize, total);
+            ("p", q.ProviderId), ("s", q.Status), ("lm", q.LastModifiedAfter?.ToUniversalTime()));
     }
 
     private static string CenterSelect(string extra = "") =>
@@ -74,8 +73,7 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
     public async Task<PagedList<CenterAppointment>> ListForCenterAsync(CenterAppointmentQuery q)
     {
         var scope = Scope;
-        long total = 0;
-        var rows = await db.QueryAsync(
+        var page = await db.PageAsync(
             $"""
             {CenterSelect(", count(*) OVER () AS total")}
              WHERE a.tenant_id = @t AND a.env = @e AND a.status IN ('booked', 'cancelled')
@@ -85,19 +83,14 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
                AND (@to::timestamptz IS NULL OR a.start_at < @to::timestamptz)
                AND (@p::text IS NULL OR a.provider_id = @p::text)
                AND (@c::boolean IS NULL OR (a.status = 'cancelled') = @c::boolean)
-             ORDER BY a.start_at, a.appointment_id LIMIT @limit OFFSET @offset
+             ORDER BY a.start_at, a.appointment_id
             """,
-            r =>
-            {
-                total = r.GetInt64(r.GetOrdinal("total"));
-                return ReadCenter(r);
-            },
+            ReadCenter, q.Page, q.Limit,
             ("t", scope.TenantId), ("e", scope.EnvName), ("loc", q.LocationId), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
-            ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled),
-            ("limit", q.Limit), ("offset", (long)(q.Page - 1) * q.Limit));
-        if (rows.Count == 0 && q.Page > 1)
+            ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled));
+        if (page.Data.Count == 0 && q.Page > 1)
         {
-            total = await db.ScalarAsync<long>(
+            page = page with { Total = await db.ScalarAsync<long>(
                 """
                 SELECT count(*) FROM appointments a
                  WHERE a.tenant_id = @t AND a.env = @e AND a.status IN ('booked', 'cancelled')
@@ -109,9 +102,9 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
                    AND (@c::boolean IS NULL OR (a.status = 'cancelled') = @c::boolean)
                 """,
                 ("t", scope.TenantId), ("e", scope.EnvName), ("loc", q.LocationId), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
-                ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled));
+                ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled)) };
         }
-        return new PagedList<CenterAppointment>(rows, q.Page, q.Limit, total);
+        return page;
     }
 
     private static CenterAppointment ReadCenter(NpgsqlDataReader r) =>

@@ -34,10 +34,8 @@ public sealed partial class AppointmentReminderWorker(
     public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var due = new List<(TenantScope Scope, AppointmentView Appointment, string Business, string Zone)>();
-        await using (var select = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync(ct);
+        var due = await tx.QueryAsync(
             $"""
             SELECT a.tenant_id, a.env, {string.Join(", ", AppointmentDirectoryGrain.Columns.Split(", ").Select(c => "a." + c))},
                    t.business_name, coalesce(l.doc->>'timezone', t.timezone) AS zone
@@ -48,17 +46,10 @@ public sealed partial class AppointmentReminderWorker(
                AND a.start_at > @now AND a.start_at <= @until
              ORDER BY a.start_at LIMIT 200
              FOR UPDATE OF a SKIP LOCKED
-            """, conn, tx))
-        {
-            select.Parameters.AddWithValue("now", now);
-            select.Parameters.AddWithValue("until", now + Lead);
-            await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var scope = new TenantScope(reader.GetString(0), reader.GetString(1) == "test" ? DataEnv.Test : DataEnv.Live);
-                due.Add((scope, ReadShifted(reader), reader.GetString(reader.GetOrdinal("business_name")), reader.GetString(reader.GetOrdinal("zone"))));
-            }
-        }
+            """,
+            r => (Scope: TenantScope.Of(r.GetString(0), r.GetString(1)), Appointment: ReadShifted(r),
+                  Business: r.GetString(r.GetOrdinal("business_name")), Zone: r.GetString(r.GetOrdinal("zone"))),
+            ("now", now), ("until", now + Lead));
         foreach (var (scope, appointment, business, zoneId) in due)
         {
             var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
@@ -73,14 +64,9 @@ public sealed partial class AppointmentReminderWorker(
             {
                 LogSkipped(logger, appointment.AppointmentId, e.Code);
             }
-            await using var mark = new NpgsqlCommand(
-                "UPDATE appointments SET reminder_sent_at = @now WHERE tenant_id = @t AND env = @e AND appointment_id = @id", conn, tx);
-            mark.Parameters.AddWithValue("now", now);
-            mark.Parameters.AddWithValue("t", scope.TenantId);
-            mark.Parameters.AddWithValue("e", scope.EnvName);
-            mark.Parameters.AddWithValue("id", appointment.AppointmentId);
-            await mark.ExecuteNonQueryAsync(ct);
-            await EventOutbox.AppendAsync(conn, tx, scope, "appointment.reminder", appointment, $"appointment.reminder:{appointment.AppointmentId}", ct);
+            await tx.ExecuteAsync("UPDATE appointments SET reminder_sent_at = @now WHERE tenant_id = @t AND env = @e AND appointment_id = @id",
+                ("now", now), ("t", scope.TenantId), ("e", scope.EnvName), ("id", appointment.AppointmentId));
+            await EventOutbox.AppendAsync(tx, scope, "appointment.reminder", appointment, $"appointment.reminder:{appointment.AppointmentId}");
         }
         await tx.CommitAsync(ct);
         return due.Count;

@@ -26,6 +26,6 @@ public static class FeedTokens
         }
         var rows = await db.QueryAsync("SELECT tenant_id, env, provider_id FROM calendar_feed_tokens WHERE token_hash = @h",
             r => (Tenant: r.GetString(0), Env: r.GetString(1), Provider: r.GetString(2)), ("h", Hash(token)));
-        return rows.Count == 0 ? null : (TenantScope.Parse($"{rows[0].Tenant}/{rows[0].Env}"), rows[0].Provider);
+        return rows.Count == 0 ? null : (TenantScope.Of(rows[0].Tenant, rows[0].Env), rows[0].Provider);
     }
 }

@@ -18,8 +18,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var location = LocationKey.Parse(key[..key.LastIndexOf('/')]);
+        var location = LocationCalendarKey.Parse(this.GetPrimaryKeyString()).Location;
         (_scope, _locationId) = (location.Scope, location.LocationId);
         return Task.CompletedTask;
     }

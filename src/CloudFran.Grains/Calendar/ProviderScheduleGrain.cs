@@ -16,8 +16,15 @@ namespace CloudFran.Grains.Calendar;
 public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : Grain, IProviderScheduleGrain
 {
     public const string HoldExpired = "HOLD_EXPIRED";
-    private TenantScope Scope => TenantScope.Parse(string.Join('/', this.GetPrimaryKeyString().Split('/')[..2]));
-    private string ProviderId => this.GetPrimaryKeyString().Split('/')[2];
+    private TenantScope Scope => _key.Scope;
+    private string ProviderId => _key.Name;
+    private ScopedKey _key;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public Task<AppointmentView> BookAsync(BookingDraft draft) => InsertAsync(draft, null);
 
@@ -60,8 +67,7 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         var be = end.AddMinutes(draft.Service.BufferAfterMinutes);
         try
         {
-            await using var conn = await db.Source.OpenConnectionAsync();
-            var seats = await PickSeatsAsync(conn, null, bs, be, draft.Request.PartySize, appointmentId);
+            var seats = await PickSeatsAsync(db, bs, be, draft.Request.PartySize, appointmentId);
             // One statement: the new slot is taken and the old one freed atomically; the exclusion constraint
             // refuses the move if the new block shares a seat with anything else of this provider at that time.
             return await UpdateAsync(appointmentId,
@@ -96,8 +102,7 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
                 if (rows.Count == 1)
                 {
                     var row = rows[0];
-                    await using var conn = await db.Source.OpenConnectionAsync();
-                    var seats = await PickSeatsAsync(conn, null, row.Start, row.End, row.Party, appointmentId);
+                    var seats = await PickSeatsAsync(db, row.Start, row.End, row.Party, appointmentId);
                     return await UpdateAsync(appointmentId, "parked = false, seat_set = (SELECT range_agg(int4range(s, s + 1)) FROM unnest(@seats::int[]) s)",
                                "status = 'booked'", ("seats", (object)seats))
                            ?? throw CloudFranException.Conflict("Only booked appointments can be parked or unparked.");
@@ -126,21 +131,13 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         var scope = Scope;
         await RequireProviderAsync();
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        await tx.ExecuteAsync(
             """
             DELETE FROM calendar_feed_tokens WHERE tenant_id = @t AND env = @e AND provider_id = @p;
             INSERT INTO calendar_feed_tokens (token_hash, tenant_id, env, provider_id, created_at) VALUES (@h, @t, @e, @p, @now);
-            """, conn, tx))
-        {
-            cmd.Parameters.AddWithValue("t", scope.TenantId);
-            cmd.Parameters.AddWithValue("e", scope.EnvName);
-            cmd.Parameters.AddWithValue("p", ProviderId);
-            cmd.Parameters.AddWithValue("h", FeedTokens.Hash(token));
-            cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
-            await cmd.ExecuteNonQueryAsync();
-        }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("p", ProviderId), ("h", FeedTokens.Hash(token)), ("now", clock.GetUtcNow()));
         await tx.CommitAsync();
         return token;
     }
@@ -169,26 +166,19 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
     /// taken when any live (held or booked, unparked) block of this provider overlapping it holds that seat — the
     /// same rule the exclusion constraint applies. 409 SLOT_UNAVAILABLE when fewer than the party are free.
     /// </summary>
-    private async Task<int[]> PickSeatsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTimeOffset from, DateTimeOffset to, int party, string? ignore)
+    private async Task<int[]> PickSeatsAsync(ISql sql, DateTimeOffset from, DateTimeOffset to, int party, string? ignore)
     {
         var scope = Scope;
-        await using var cmd = new NpgsqlCommand(
+        var (capacity, taken) = (await sql.QueryAsync(
             """
             SELECT coalesce((SELECT seats FROM calendar_providers WHERE tenant_id = @t AND env = @e AND provider_id = @p), 1),
                    ARRAY(SELECT DISTINCT g::int FROM appointments a, unnest(a.seat_set) r, generate_series(lower(r), upper(r) - 1) g
                           WHERE a.tenant_id = @t AND a.env = @e AND a.provider_id = @p AND NOT a.parked AND a.status IN ('held', 'booked')
                             AND a.appointment_id <> @ignore AND a.block_start < @to AND a.block_end > @from)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("p", ProviderId);
-        cmd.Parameters.AddWithValue("ignore", ignore ?? "");
-        cmd.Parameters.AddWithValue("from", from.ToUniversalTime());
-        cmd.Parameters.AddWithValue("to", to.ToUniversalTime());
-        await using var reader = await cmd.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        int capacity = reader.GetInt16(0);
-        var taken = reader.GetFieldValue<int[]>(1).ToHashSet();
+            """,
+            r => (Capacity: (int)r.GetInt16(0), Taken: r.GetFieldValue<int[]>(1).ToHashSet()),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("p", ProviderId), ("ignore", ignore ?? ""), ("from", from.ToUniversalTime()),
+            ("to", to.ToUniversalTime())))[0];
         if (party < 1 || party > capacity)
         {
             throw CloudFranException.Invalid("partySize", $"partySize must be between 1 and {capacity} for this provider.");
@@ -207,57 +197,36 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
         var id = Ids.New("apt");
         var bs = start.AddMinutes(-draft.Service.BufferBeforeMinutes);
         var be = end.AddMinutes(draft.Service.BufferAfterMinutes);
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var seats = await PickSeatsAsync(conn, tx, bs, be, draft.Request.PartySize, null);
+        await using var tx = await db.BeginAsync();
+        var seats = await PickSeatsAsync(tx, bs, be, draft.Request.PartySize, null);
         AppointmentView view;
-        await using (var insert = new NpgsqlCommand(
-            $"""
-            INSERT INTO appointments (tenant_id, env, appointment_id, location_id, provider_id, service_id, service_type, start_at, end_at,
-                                      block_start, block_end, customer_name, customer_phone, customer_email, notes, booking_method,
-                                      status, hold_expires_at, parent_appointment_id, created_at, last_modified, party_size, seat_set)
-            VALUES (@t, @e, @id, @loc, @p, @svc, @type, @start, @end, @bs, @be, @name, @phone, @email, @notes, @method,
-                    @status, @expires, @parent, @now, @now, @party, (SELECT range_agg(int4range(s, s + 1)) FROM unnest(@seats::int[]) s))
-            RETURNING {AppointmentDirectoryGrain.Columns}
-            """, conn, tx))
+        var r = draft.Request;
+        try
         {
-            var r = draft.Request;
-            insert.Parameters.AddWithValue("t", scope.TenantId);
-            insert.Parameters.AddWithValue("e", scope.EnvName);
-            insert.Parameters.AddWithValue("id", id);
-            insert.Parameters.AddWithValue("loc", draft.LocationId);
-            insert.Parameters.AddWithValue("p", ProviderId);
-            insert.Parameters.AddWithValue("svc", draft.Service.ServiceId);
-            insert.Parameters.AddWithValue("type", draft.Service.Name);
-            insert.Parameters.AddWithValue("start", start);
-            insert.Parameters.AddWithValue("end", end);
-            insert.Parameters.AddWithValue("bs", bs);
-            insert.Parameters.AddWithValue("be", be);
-            insert.Parameters.AddWithValue("party", (short)seats.Length);
-            insert.Parameters.AddWithValue("seats", seats);
-            insert.Parameters.AddWithValue("name", holdFor is null ? r.CustomerName : DBNull.Value);
-            insert.Parameters.AddWithValue("phone", holdFor is null ? r.CustomerPhone : DBNull.Value);
-            insert.Parameters.AddWithValue("email", (object?)r.CustomerEmail ?? DBNull.Value);
-            insert.Parameters.AddWithValue("notes", (object?)r.Notes ?? DBNull.Value);
-            insert.Parameters.AddWithValue("method", (short)r.BookingMethod);
-            insert.Parameters.AddWithValue("status", holdFor is null ? "booked" : "held");
-            insert.Parameters.AddWithValue("expires", holdFor is { } ttl ? now + ttl : DBNull.Value);
-            insert.Parameters.AddWithValue("parent", (object?)r.ParentAppointmentId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("now", now);
-            try
-            {
-                await using var reader = await insert.ExecuteReaderAsync();
-                await reader.ReadAsync();
-                view = AppointmentDirectoryGrain.Read(reader);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation)
-            {
-                throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time was just taken.");
-            }
+            view = (await tx.QueryAsync(
+                $"""
+                INSERT INTO appointments (tenant_id, env, appointment_id, location_id, provider_id, service_id, service_type, start_at, end_at,
+                                          block_start, block_end, customer_name, customer_phone, customer_email, notes, booking_method,
+                                          status, hold_expires_at, parent_appointment_id, created_at, last_modified, party_size, seat_set)
+                VALUES (@t, @e, @id, @loc, @p, @svc, @type, @start, @end, @bs, @be, @name, @phone, @email, @notes, @method,
+                        @status, @expires, @parent, @now, @now, @party, (SELECT range_agg(int4range(s, s + 1)) FROM unnest(@seats::int[]) s))
+                RETURNING {AppointmentDirectoryGrain.Columns}
+                """,
+                AppointmentDirectoryGrain.Read,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("id", id), ("loc", draft.LocationId), ("p", ProviderId),
+                ("svc", draft.Service.ServiceId), ("type", draft.Service.Name), ("start", start), ("end", end), ("bs", bs), ("be", be),
+                ("party", (short)seats.Length), ("seats", seats), ("name", holdFor is null ? r.CustomerName : null),
+                ("phone", holdFor is null ? r.CustomerPhone : null), ("email", r.CustomerEmail), ("notes", r.Notes),
+                ("method", (short)r.BookingMethod), ("status", holdFor is null ? "booked" : "held"),
+                ("expires", holdFor is { } ttl ? now + ttl : null), ("parent", r.ParentAppointmentId), ("now", now)))[0];
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation)
+        {
+            throw new CloudFranException(ErrorKind.Conflict, CalendarErrors.SlotUnavailable, "That time was just taken.");
         }
         if (holdFor is null)
         {
-            await EventOutbox.AppendAsync(conn, tx, scope, "appointment.booked", view, $"appointment.booked:{id}");
+            await EventOutbox.AppendAsync(tx, scope, "appointment.booked", view, $"appointment.booked:{id}");
         }
         await tx.CommitAsync();
         return view;
@@ -270,37 +239,21 @@ public sealed class ProviderScheduleGrain(PlatformDb db, TimeProvider clock) : G
     private async Task<AppointmentView?> UpdateAsync(string appointmentId, string set, string guard, string? emit, params (string, object?)[] args)
     {
         var scope = Scope;
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        var view = await tx.QuerySingleAsync(
             $"""
             UPDATE appointments SET {set}, last_modified = @now
              WHERE tenant_id = @t AND env = @e AND appointment_id = @id AND {guard}
                AND (provider_id = @me OR @moving)
             RETURNING {AppointmentDirectoryGrain.Columns}
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", appointmentId);
-        cmd.Parameters.AddWithValue("me", ProviderId);
-        cmd.Parameters.AddWithValue("moving", set.Contains("provider_id = @provider", StringComparison.Ordinal));
-        foreach (var (name, value) in args)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        AppointmentView? view = null;
-        await using (var reader = await cmd.ExecuteReaderAsync())
-        {
-            if (await reader.ReadAsync())
-            {
-                view = AppointmentDirectoryGrain.Read(reader);
-            }
-        }
+            """,
+            AppointmentDirectoryGrain.Read,
+            [("now", clock.GetUtcNow()), ("t", scope.TenantId), ("e", scope.EnvName), ("id", appointmentId), ("me", ProviderId),
+             ("moving", set.Contains("provider_id = @provider", StringComparison.Ordinal)), .. args]);
         if (view is not null && emit is not null)
         {
             var type = set.StartsWith("status = 'booked'", StringComparison.Ordinal) ? "appointment.booked" : emit;
-            await EventOutbox.AppendAsync(conn, tx, scope, type, view, $"{type}:{appointmentId}:{view.LastModified.UtcTicks}");
+            await EventOutbox.AppendAsync(tx, scope, type, view, $"{type}:{appointmentId}:{view.LastModified.UtcTicks}");
         }
         await tx.CommitAsync();
         return view;

@@ -17,7 +17,13 @@ namespace CloudFran.Grains.Inventory;
 [StatelessWorker, Reentrant]
 public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, IGrainFactory grains) : Grain, IInventoryDirectoryGrain
 {
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
+    }
 
     public async Task<PagedList<ItemView>> ListItemsAsync(ItemQuery q)
     {
@@ -32,8 +38,7 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
             "active" => $"AND NOT i.discontinued AND NOT EXISTS ({stockAt} AND s.status <> 'active')",
             _ => "",
         };
-        long total = 0;
-        var items = await db.QueryAsync(
+        var items = await db.PageAsync(
             $"""
             SELECT {InventoryRows.ItemColumns}, count(*) OVER () AS total FROM inventory_items i
              WHERE i.tenant_id = @t AND i.env = @e AND i.deleted_at IS NULL
@@ -41,18 +46,13 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
                AND (@pattern::text IS NULL OR i.search_text LIKE @pattern::text)
                AND (@store::text IS NULL OR EXISTS ({stockAt}))
                {statusFilter}
-             ORDER BY i.name, i.item_id LIMIT @limit OFFSET @offset
+             ORDER BY i.name, i.item_id
             """,
-            r =>
-            {
-                total = r.GetInt64(12);
-                return InventoryRows.ReadItem(r);
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("cat", q.Category), ("pattern", pattern), ("store", q.StoreId),
-            ("limit", q.PageSize), ("offset", (q.Page - 1) * q.PageSize));
-        var stock = await StockOfAsync(scope, items.Select(i => i.ItemId).ToArray(), q.StoreId);
-        return new PagedList<ItemView>(items.Select(i => i.View(stock.GetValueOrDefault(i.ItemId) ?? [], q.StoreId)).ToList(),
-            q.Page, q.PageSize, total);
+            r => InventoryRows.ReadItem(r), q.Page, q.PageSize,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("cat", q.Category), ("pattern", pattern), ("store", q.StoreId));
+        var stock = await StockOfAsync(scope, items.Data.Select(i => i.ItemId).ToArray(), q.StoreId);
+        return new PagedList<ItemView>(items.Data.Select(i => i.View(stock.GetValueOrDefault(i.ItemId) ?? [], q.StoreId)).ToList(),
+            q.Page, q.PageSize, items.Total);
     }
 
     public async Task<ItemView> GetByBarcodeAsync(string barcode)
@@ -73,21 +73,14 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
     {
         var scope = Scope;
         await RequireItemAsync(scope, itemId);
-        long total = 0;
-        var rows = await db.QueryAsync(
+        return await db.PageAsync(
             $"""
             SELECT {InventoryRows.LedgerColumns}, count(*) OVER () AS total FROM inventory_ledger
              WHERE tenant_id = @t AND env = @e AND item_id = @id AND (@loc::text IS NULL OR location_id = @loc::text)
-             ORDER BY client_ts DESC, entry_id DESC LIMIT @limit OFFSET @offset
+             ORDER BY client_ts DESC, entry_id DESC
             """,
-            r =>
-            {
-                total = r.GetInt64(18);
-                return InventoryRows.ReadLedger(r).Entry;
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("loc", q.LocationId), ("limit", q.PageSize),
-            ("offset", (q.Page - 1) * q.PageSize));
-        return new PagedList<LedgerEntryView>(rows, q.Page, q.PageSize, total);
+            r => InventoryRows.ReadLedger(r).Entry, q.Page, q.PageSize,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("loc", q.LocationId));
     }
 
     public async Task<PagedList<ReservationView>> ListReservationsAsync(string itemId, string? status, int page, int pageSize)
@@ -100,20 +93,13 @@ public sealed class InventoryDirectoryGrain(PlatformDb db, TimeProvider clock, I
     public async Task<PagedList<TransferView>> ListTransfersAsync(string? status, int page, int pageSize)
     {
         var scope = Scope;
-        long total = 0;
-        var rows = await db.QueryAsync(
+        return await db.PageAsync(
             $"""
             SELECT {InventoryTransferGrain.TransferColumns}, count(*) OVER () AS total FROM inventory_transfers
              WHERE tenant_id = @t AND env = @e AND (@s::text IS NULL OR status = @s::text)
-             ORDER BY created_at DESC, transfer_id LIMIT @limit OFFSET @offset
+             ORDER BY created_at DESC, transfer_id
             """,
-            r =>
-            {
-                total = r.GetInt64(14);
-                return InventoryTransferGrain.ReadTransfer(r);
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("s", status), ("limit", pageSize), ("offset", (page - 1) * pageSize));
-        return new PagedList<TransferView>(rows, page, pageSize, total);
+            InventoryTransferGrain.ReadTransfer, page, pageSize, ("t", scope.TenantId), ("e", scope.EnvName), ("s", status));
     }
 
     public async Task<SupplierView> CreateSupplierAsync(SupplierInput input)

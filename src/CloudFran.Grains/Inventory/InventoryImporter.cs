@@ -106,10 +106,8 @@ public sealed class InventoryImporter(PlatformDb db, TimeProvider clock, IGrainF
         var now = clock.GetUtcNow();
         var rows = creates.Select(c => (c.Row, c.ItemId, Record: new ItemRecord(c.ItemId, c.Row.Sku, c.Row.Name!, c.Row.Barcodes ?? [],
             c.Row.Category, c.Row.Unit ?? "each", c.Row.Cost, c.Row.Price, c.Row.SupplierId, c.Row.Discontinued ?? false, now, now))).ToList();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var inserted = new HashSet<string>();
-        await using (var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        var inserted = (await tx.QueryAsync(
             """
             INSERT INTO inventory_items (tenant_id, env, item_id, sku, name, category, unit, cost, price, supplier_id, discontinued, search_text,
                                          created_at, updated_at)
@@ -118,27 +116,14 @@ public sealed class InventoryImporter(PlatformDb db, TimeProvider clock, IGrainF
                    AS x(id, sku, name, cat, unit, cost, price, sup, disc, search)
             ON CONFLICT (tenant_id, env, lower(sku)) WHERE deleted_at IS NULL DO NOTHING
             RETURNING item_id
-            """, conn, tx))
-        {
-            cmd.Parameters.AddWithValue("t", scope.TenantId);
-            cmd.Parameters.AddWithValue("e", scope.EnvName);
-            cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("ids", rows.Select(r => r.ItemId).ToArray());
-            cmd.Parameters.AddWithValue("skus", rows.Select(r => r.Record.Sku).ToArray());
-            cmd.Parameters.AddWithValue("names", rows.Select(r => r.Record.Name).ToArray());
-            cmd.Parameters.Add(new NpgsqlParameter<string?[]>("cats", rows.Select(r => r.Record.Category).ToArray()));
-            cmd.Parameters.AddWithValue("units", rows.Select(r => r.Record.Unit).ToArray());
-            cmd.Parameters.Add(new NpgsqlParameter<decimal?[]>("costs", rows.Select(r => r.Record.Cost).ToArray()));
-            cmd.Parameters.Add(new NpgsqlParameter<decimal?[]>("prices", rows.Select(r => r.Record.Price).ToArray()));
-            cmd.Parameters.Add(new NpgsqlParameter<string?[]>("sups", rows.Select(r => r.Record.SupplierId).ToArray()));
-            cmd.Parameters.AddWithValue("discs", rows.Select(r => r.Record.Discontinued).ToArray());
-            cmd.Parameters.AddWithValue("searches", rows.Select(r => r.Record.SearchText).ToArray());
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                inserted.Add(reader.GetString(0));
-            }
-        }
+            """,
+            r => r.GetString(0),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("now", now), ("ids", rows.Select(r => r.ItemId).ToArray()),
+            ("skus", rows.Select(r => r.Record.Sku).ToArray()), ("names", rows.Select(r => r.Record.Name).ToArray()),
+            ("cats", rows.Select(r => r.Record.Category).ToArray()), ("units", rows.Select(r => r.Record.Unit).ToArray()),
+            ("costs", rows.Select(r => r.Record.Cost).ToArray()), ("prices", rows.Select(r => r.Record.Price).ToArray()),
+            ("sups", rows.Select(r => r.Record.SupplierId).ToArray()), ("discs", rows.Select(r => r.Record.Discontinued).ToArray()),
+            ("searches", rows.Select(r => r.Record.SearchText).ToArray()))).ToHashSet();
         foreach (var r in rows.Where(r => !inserted.Contains(r.ItemId)))
         {
             errors.Add(new ImportRowError(r.Row.Line, "sku", $"An item with SKU '{r.Row.Sku}' was created meanwhile; import the row again."));
@@ -154,18 +139,15 @@ public sealed class InventoryImporter(PlatformDb db, TimeProvider clock, IGrainF
         var barcodeRows = rows.SelectMany(r => r.Record.Barcodes.Select(b => (r.ItemId, Code: b))).ToList();
         if (barcodeRows.Count > 0)
         {
-            await using var codes = new NpgsqlCommand(
+            await tx.ExecuteAsync(
                 """
                 UPDATE inventory_items i SET barcodes = x.codes
                   FROM (SELECT id, array_agg(code) AS codes FROM unnest(@ids, @codes) AS u(id, code) GROUP BY id) x
                  WHERE i.tenant_id = @t AND i.env = @e AND i.item_id = x.id;
                 INSERT INTO inventory_barcodes (tenant_id, env, barcode, item_id) SELECT @t, @e, code, id FROM unnest(@ids, @codes) AS u(id, code);
-                """, conn, tx);
-            codes.Parameters.AddWithValue("t", scope.TenantId);
-            codes.Parameters.AddWithValue("e", scope.EnvName);
-            codes.Parameters.AddWithValue("ids", barcodeRows.Select(b => b.ItemId).ToArray());
-            codes.Parameters.AddWithValue("codes", barcodeRows.Select(b => b.Code).ToArray());
-            await codes.ExecuteNonQueryAsync();
+                """,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("ids", barcodeRows.Select(b => b.ItemId).ToArray()),
+                ("codes", barcodeRows.Select(b => b.Code).ToArray()));
         }
 
         // The named location's stock row (its starting state: no threshold event for a new row) and the count.
@@ -178,49 +160,33 @@ public sealed class InventoryImporter(PlatformDb db, TimeProvider clock, IGrainF
             };
             return (r.ItemId, r.Row, Stock: s with { Alert = Thresholds.Alert(s) });
         }).ToList();
-        await using (var stock = new NpgsqlCommand(
+        await tx.ExecuteAsync(
             """
             INSERT INTO inventory_stock (tenant_id, env, item_id, location_id, on_hand, min_qty, reorder_point, max_qty, reorder_multiple,
                                          alert_state, status, last_count_at, version, updated_at)
             SELECT @t, @e, x.id, @loc, x.onhand, x.mn, x.rp, x.mx, x.mul, x.alert, x.status, x.counted, 1, @now
               FROM unnest(@ids, @onhand, @mins, @rps, @maxs, @muls, @alerts, @statuses, @counted)
                    AS x(id, onhand, mn, rp, mx, mul, alert, status, counted)
-            """, conn, tx))
-        {
-            stock.Parameters.AddWithValue("t", scope.TenantId);
-            stock.Parameters.AddWithValue("e", scope.EnvName);
-            stock.Parameters.AddWithValue("loc", batch.LocationId);
-            stock.Parameters.AddWithValue("now", now);
-            stock.Parameters.AddWithValue("ids", stocks.Select(s => s.ItemId).ToArray());
-            stock.Parameters.AddWithValue("onhand", stocks.Select(s => s.Stock.OnHand).ToArray());
-            stock.Parameters.Add(new NpgsqlParameter<decimal?[]>("mins", stocks.Select(s => s.Stock.Min).ToArray()));
-            stock.Parameters.Add(new NpgsqlParameter<decimal?[]>("rps", stocks.Select(s => s.Stock.ReorderPoint).ToArray()));
-            stock.Parameters.Add(new NpgsqlParameter<decimal?[]>("maxs", stocks.Select(s => s.Stock.Max).ToArray()));
-            stock.Parameters.Add(new NpgsqlParameter<decimal?[]>("muls", stocks.Select(s => s.Stock.ReorderMultiple).ToArray()));
-            stock.Parameters.AddWithValue("alerts", stocks.Select(s => s.Stock.Alert).ToArray());
-            stock.Parameters.AddWithValue("statuses", stocks.Select(s => Thresholds.Status(s.Stock.Alert)).ToArray());
-            stock.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("counted", stocks.Select(s => s.Stock.LastCountAt).ToArray()));
-            await stock.ExecuteNonQueryAsync();
-        }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("loc", batch.LocationId), ("now", now), ("ids", stocks.Select(s => s.ItemId).ToArray()),
+            ("onhand", stocks.Select(s => s.Stock.OnHand).ToArray()), ("mins", stocks.Select(s => s.Stock.Min).ToArray()),
+            ("rps", stocks.Select(s => s.Stock.ReorderPoint).ToArray()), ("maxs", stocks.Select(s => s.Stock.Max).ToArray()),
+            ("muls", stocks.Select(s => s.Stock.ReorderMultiple).ToArray()), ("alerts", stocks.Select(s => s.Stock.Alert).ToArray()),
+            ("statuses", stocks.Select(s => Thresholds.Status(s.Stock.Alert)).ToArray()),
+            ("counted", stocks.Select(s => s.Stock.LastCountAt).ToArray()));
         var counts = stocks.Where(s => s.Row.OnHand is not null).ToList();
         if (counts.Count > 0)
         {
-            await using var ledger = new NpgsqlCommand(
+            await tx.ExecuteAsync(
                 """
                 INSERT INTO inventory_ledger (tenant_id, env, item_id, location_id, idempotency_key, fingerprint, kind, reason, quantity, applied_delta,
                                               on_hand_after, applied, explanation, client_ts, recorded_at, actor, note)
                 SELECT @t, @e, x.id, @loc, x.key, 'import', 'count', 'count', x.qty, x.qty, x.qty, true, 'Initial count from CSV import', @now, @now, @actor, 'CSV import'
                   FROM unnest(@ids, @keys, @qtys) AS x(id, key, qty)
-                """, conn, tx);
-            ledger.Parameters.AddWithValue("t", scope.TenantId);
-            ledger.Parameters.AddWithValue("e", scope.EnvName);
-            ledger.Parameters.AddWithValue("loc", batch.LocationId);
-            ledger.Parameters.AddWithValue("now", now);
-            ledger.Parameters.AddWithValue("actor", (object?)batch.Actor ?? DBNull.Value);
-            ledger.Parameters.AddWithValue("ids", counts.Select(s => s.ItemId).ToArray());
-            ledger.Parameters.AddWithValue("keys", counts.Select(s => $"imp:{batch.ImportId}:{s.Row.Line}").ToArray());
-            ledger.Parameters.AddWithValue("qtys", counts.Select(s => s.Stock.OnHand).ToArray());
-            await ledger.ExecuteNonQueryAsync();
+                """,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("loc", batch.LocationId), ("now", now), ("actor", batch.Actor),
+                ("ids", counts.Select(s => s.ItemId).ToArray()), ("keys", counts.Select(s => $"imp:{batch.ImportId}:{s.Row.Line}").ToArray()),
+                ("qtys", counts.Select(s => s.Stock.OnHand).ToArray()));
         }
         await tx.CommitAsync();
         return rows.Count;

@@ -1,6 +1,5 @@
 using CloudFran.Abstractions.Inventory;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Inventory;
 
@@ -23,10 +22,9 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        _itemId = key[(cut + 1)..];
-        _store = new InventoryItemStore(db, clock, TenantScope.Parse(key[..cut]), _itemId);
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        _itemId = key.Name;
+        _store = new InventoryItemStore(db, clock, key.Scope, _itemId);
         _item = await _store.LoadItemAsync();
         if (_item is not null)
         {
@@ -96,14 +94,14 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
     {
         Require();
         var change = StockRules.Adjustment(request, StockRules.EffectiveAt(request.ClientTimestamp, clock.GetUtcNow()));
-        return await ApplyAsync(change, async (conn, tx, stocks) =>
+        return await ApplyAsync(change, async (sql, stocks) =>
         {
             var current = stocks[0];
             if (change.Kind == "count")
             {
                 return StockRules.CountSuperseded(current, change.ClientTimestamp)
                     ?? StockRules.Count(current, change.Quantity,
-                        await _store.SumLaterChangesAsync(conn, tx, change.LocationId, change.ClientTimestamp), change.ClientTimestamp);
+                        await _store.SumLaterChangesAsync(sql, change.LocationId, change.ClientTimestamp), change.ClientTimestamp);
             }
             return await RefuseNegativeAsync(current, StockRules.Adjust(current, change.Quantity, change.ClientTimestamp), change.LocationId);
         });
@@ -113,13 +111,13 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
     {
         Require();
         return await ApplyAsync(StockRules.Ship(move, clock.GetUtcNow()),
-            (_, _, stocks) => RefuseNegativeAsync(stocks[0], StockRules.Ship(stocks[0], stocks[1], move.Quantity), move.FromLocationId));
+            (_, stocks) => RefuseNegativeAsync(stocks[0], StockRules.Ship(stocks[0], stocks[1], move.Quantity), move.FromLocationId));
     }
 
     public async Task<AdjustmentResult> ReceiveAsync(TransferMove move)
     {
         Require();
-        return await ApplyAsync(StockRules.Receive(move, clock.GetUtcNow()), (_, _, stocks) => Task.FromResult(StockRules.Receive(stocks[0], move.Quantity)));
+        return await ApplyAsync(StockRules.Receive(move, clock.GetUtcNow()), (_, stocks) => Task.FromResult(StockRules.Receive(stocks[0], move.Quantity)));
     }
 
     public async Task ReturnShipmentAsync(string shipKey, TransferMove undo)
@@ -130,7 +128,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
             return; // that line never left the source: nothing to return
         }
         await ApplyAsync(StockRules.Return(undo, clock.GetUtcNow()),
-            (_, _, stocks) => Task.FromResult(StockRules.Return(stocks[0], stocks[1], undo.Quantity)));
+            (_, stocks) => Task.FromResult(StockRules.Return(stocks[0], stocks[1], undo.Quantity)));
     }
 
     public async Task ApplyImportAsync(ImportChange change)
@@ -240,7 +238,7 @@ public sealed class InventoryItemGrain(PlatformDb db, TimeProvider clock) : Grai
     }
 
     /// <summary>The one write path of ledger changes; a key seen before answers the original entry (nothing applied again).</summary>
-    private async Task<AdjustmentResult> ApplyAsync(StockChange change, Func<NpgsqlConnection, NpgsqlTransaction, IReadOnlyList<Stock>, Task<StockOutcome>> plan)
+    private async Task<AdjustmentResult> ApplyAsync(StockChange change, Func<ISql, IReadOnlyList<Stock>, Task<StockOutcome>> plan)
     {
         var before = new List<Stock> { await StockAtAsync(change.LocationId) };
         if (change.OtherLocationId is not null)

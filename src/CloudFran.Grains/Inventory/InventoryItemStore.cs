@@ -1,7 +1,6 @@
 using CloudFran.Abstractions.Inventory;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Inventory;
 
@@ -19,37 +18,21 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
 
     public Task<List<Stock>> LoadStockAsync() => InventoryRows.LoadStockAsync(db, scope, itemId);
 
-    public async Task InsertItemAsync(ItemRecord record)
-    {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await InventoryRows.InsertItemAsync(conn, tx, scope, record);
-        await tx.CommitAsync();
-    }
+    public Task InsertItemAsync(ItemRecord record) =>
+        db.InTransactionAsync(tx => InventoryRows.InsertItemAsync(tx, scope, record));
 
-    public async Task UpdateItemAsync(ItemRecord before, ItemRecord updated)
-    {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await InventoryRows.UpdateItemAsync(conn, tx, scope, updated, ItemEdits.BarcodesChanged(before, updated));
-        await tx.CommitAsync();
-    }
+    public Task UpdateItemAsync(ItemRecord before, ItemRecord updated) =>
+        db.InTransactionAsync(tx => InventoryRows.UpdateItemAsync(tx, scope, updated, ItemEdits.BarcodesChanged(before, updated)));
 
-    public async Task DeleteItemAsync()
-    {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await InventoryRows.DeleteItemAsync(conn, tx, scope, itemId, clock.GetUtcNow());
-        await tx.CommitAsync();
-    }
+    public Task DeleteItemAsync() =>
+        db.InTransactionAsync(tx => InventoryRows.DeleteItemAsync(tx, scope, itemId, clock.GetUtcNow()));
 
     /// <summary>New levels on a stock row; a new row starts from its computed state (no crossing happened yet).</summary>
     public async Task<Stock> WriteLevelsAsync(ItemRecord item, Stock current, Stock next)
     {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await RaiseThresholdAsync(conn, tx, item, current.IsNew ? next : current, next, $"levels:{current.Version + 1}");
-        var written = await InventoryRows.WriteStockAsync(conn, tx, scope, itemId, next, current);
+        await using var tx = await db.BeginAsync();
+        await RaiseThresholdAsync(tx, item, current.IsNew ? next : current, next, $"levels:{current.Version + 1}");
+        var written = await InventoryRows.WriteStockAsync(tx, scope, itemId, next, current);
         await tx.CommitAsync();
         return written;
     }
@@ -60,34 +43,33 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
     /// before the stock ran low, nothing is written and the earlier entry is answered.
     /// </summary>
     public async Task<LedgerWrite> WriteChangeAsync(ItemRecord item, StockChange change, IReadOnlyList<Stock> before,
-        Func<NpgsqlConnection, NpgsqlTransaction, IReadOnlyList<Stock>, Task<StockOutcome>> plan)
+        Func<ISql, IReadOnlyList<Stock>, Task<StockOutcome>> plan)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
+        await using var tx = await db.BeginAsync();
         StockOutcome outcome;
         try
         {
-            outcome = await plan(conn, tx, before);
+            outcome = await plan(tx, before);
         }
         catch (CloudFranException)
         {
             if (await LedgerByKeyAsync(change.Key) is { } replay) return new LedgerWrite(null, [], replay);
             throw;
         }
-        var entry = await InventoryRows.InsertLedgerAsync(conn, tx, scope, itemId, change.LocationId, change.Key, change.Fingerprint,
+        var entry = await InventoryRows.InsertLedgerAsync(tx, scope, itemId, change.LocationId, change.Key, change.Fingerprint,
             change.Kind, change.Reason, change.Quantity, outcome.AppliedDelta, outcome.OnHandAfter, outcome.Applied, outcome.Explanation, change.ClientTimestamp, now, change.Actor, change.Note, change.TransferId);
         if (entry is null)
         {
-            await tx.RollbackAsync();
+            await tx.Transaction!.RollbackAsync();
             return new LedgerWrite(null, [], await LedgerByKeyAsync(change.Key) ?? throw new InvalidOperationException("Ledger key conflict without a row."));
         }
         var written = new List<Stock>();
         for (var i = 0; i < outcome.Stocks.Count; i++)
         {
             var next = StockRules.Stamped(outcome.Stocks[i], now);
-            await RaiseThresholdAsync(conn, tx, item, before[i], next, $"e{entry.EntryId}");
-            written.Add(await InventoryRows.WriteStockAsync(conn, tx, scope, itemId, next, before[i]));
+            await RaiseThresholdAsync(tx, item, before[i], next, $"e{entry.EntryId}");
+            written.Add(await InventoryRows.WriteStockAsync(tx, scope, itemId, next, before[i]));
         }
         await tx.CommitAsync();
         return new LedgerWrite(entry, written, null);
@@ -98,25 +80,24 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
     /// <paramref name="write"/> answers false nothing is written and null is returned.
     /// </summary>
     private async Task<Stock?> CommitStockAsync(ItemRecord item, Stock before, Stock next, string cause,
-        Func<NpgsqlConnection, NpgsqlTransaction, Task<bool>> write)
+        Func<PlatformTransaction, Task<bool>> write)
     {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        if (!await write(conn, tx))
+        await using var tx = await db.BeginAsync();
+        if (!await write(tx))
         {
-            await tx.RollbackAsync();
+            await tx.Transaction!.RollbackAsync();
             return null;
         }
         next = StockRules.Stamped(next, clock.GetUtcNow());
-        await RaiseThresholdAsync(conn, tx, item, before, next, cause);
-        var written = await InventoryRows.WriteStockAsync(conn, tx, scope, itemId, next, before);
+        await RaiseThresholdAsync(tx, item, before, next, cause);
+        var written = await InventoryRows.WriteStockAsync(tx, scope, itemId, next, before);
         await tx.CommitAsync();
         return written;
     }
 
     /// <summary>The sum of the applied changes dated after <paramref name="at"/> (a count at <paramref name="at"/> adds them).</summary>
-    public Task<decimal> SumLaterChangesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string locationId, DateTimeOffset at) =>
-        InventoryRows.SumLaterChangesAsync(conn, tx, scope, itemId, locationId, at);
+    public Task<decimal> SumLaterChangesAsync(ISql sql, string locationId, DateTimeOffset at) =>
+        InventoryRows.SumLaterChangesAsync(sql, scope, itemId, locationId, at);
 
     public Task<(LedgerEntryView Entry, string Fingerprint)?> LedgerByKeyAsync(string key) => InventoryRows.LedgerByKeyAsync(db, scope, itemId, key);
 
@@ -127,16 +108,16 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
     /// <summary>A hold: the reservation row with reserved up; null when the idempotency key is already used (nothing written).</summary>
     public Task<Stock?> HoldAsync(ItemRecord item, Stock before, ReservationView view, string key, string fingerprint, string? actor) =>
         CommitStockAsync(item, before, ReservationRules.Hold(before, view.Quantity), $"{view.ReservationId}:hold",
-            (conn, tx) => ReservationRows.InsertAsync(conn, tx, scope, view, key, fingerprint, actor));
+            tx => ReservationRows.InsertAsync(tx, scope, view, key, fingerprint, actor));
 
     /// <summary>held → released with reserved down; null when the row was no longer held (nothing written).</summary>
     public async Task<(Stock Written, ReservationView Done)?> ReleaseAsync(ItemRecord item, Stock before, ReservationView held, string reason)
     {
         ReservationView? done = null;
         var written = await CommitStockAsync(item, before, ReservationRules.Release(before, held.Quantity), $"{held.ReservationId}:release",
-            async (conn, tx) =>
+            async tx =>
             {
-                done = await ReservationRows.FinishAsync(conn, tx, scope, held.ReservationId, "released", reason, null, clock.GetUtcNow());
+                done = await ReservationRows.FinishAsync(tx, scope, held.ReservationId, "released", reason, null, clock.GetUtcNow());
                 return done is not null;
             });
         return written is null ? null : (written, done!);
@@ -150,16 +131,16 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
     {
         var now = clock.GetUtcNow();
         ReservationView? done = null;
-        var written = await CommitStockAsync(item, before, next, $"{found.ReservationId}:fulfill", async (conn, tx) =>
+        var written = await CommitStockAsync(item, before, next, $"{found.ReservationId}:fulfill", async tx =>
         {
-            var entry = await InventoryRows.InsertLedgerAsync(conn, tx, scope, itemId, found.LocationId, ReservationRules.FulfilKey(found.ReservationId),
+            var entry = await InventoryRows.InsertLedgerAsync(tx, scope, itemId, found.LocationId, ReservationRules.FulfilKey(found.ReservationId),
                 ReservationRules.FulfilFingerprint(found), "adjustment", "sale", -found.Quantity, -found.Quantity,
                 next.OnHand, true, null, now, now, actor, ReservationRules.FulfilNote(found), null, found.ReservationId);
             if (entry is null)
             {
                 return false;
             }
-            done = await ReservationRows.FinishAsync(conn, tx, scope, found.ReservationId, "fulfilled", null, entry.EntryId, now);
+            done = await ReservationRows.FinishAsync(tx, scope, found.ReservationId, "fulfilled", null, entry.EntryId, now);
             return done is not null;
         });
         return written is null ? null : (written, done!);
@@ -181,11 +162,11 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
             ("t", scope.TenantId), ("e", scope.EnvName), ("s", supplierId)) is not null;
 
     /// <summary>Emits inventory.low_stock / inventory.out_of_stock when the alert state worsens (once per crossing).</summary>
-    private async Task RaiseThresholdAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ItemRecord item, Stock before, Stock next, string cause)
+    private async Task RaiseThresholdAsync(PlatformTransaction tx, ItemRecord item, Stock before, Stock next, string cause)
     {
         if (Thresholds.CrossingEvent(before, next) is { } type)
         {
-            await EventOutbox.AppendAsync(conn, tx, scope, type, Thresholds.EventPayload(item, next), Thresholds.EventKey(type, itemId, next.LocationId, cause));
+            await EventOutbox.AppendAsync(tx, scope, type, Thresholds.EventPayload(item, next), Thresholds.EventKey(type, itemId, next.LocationId, cause));
         }
     }
 }

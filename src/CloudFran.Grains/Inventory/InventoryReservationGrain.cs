@@ -13,9 +13,17 @@ namespace CloudFran.Grains.Inventory;
 [StatelessWorker, Reentrant]
 public sealed class InventoryReservationGrain(PlatformDb db, IGrainFactory grains) : Grain, IInventoryReservationGrain
 {
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
+    private ScopedKey _key;
 
-    private string ReservationId => this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().LastIndexOf('/') + 1)..];
+    private TenantScope Scope => _key.Scope;
+
+    private string ReservationId => _key.Name;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public async Task<ReservationView> GetAsync() => (await RequireAsync()).View;
 

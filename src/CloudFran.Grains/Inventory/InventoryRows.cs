@@ -83,20 +83,20 @@ public static class InventoryRows
         db.QueryAsync($"SELECT {StockColumns} FROM inventory_stock s WHERE s.tenant_id = @t AND s.env = @e AND s.item_id = @id",
             r => ReadStock(r), ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId));
 
-    public static async Task InsertItemAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, ItemRecord item)
+    public static async Task InsertItemAsync(ISql sql, TenantScope scope, ItemRecord item)
     {
-        await RunAsync(conn, tx,
+        await RunAsync(sql,
             """
             INSERT INTO inventory_items (tenant_id, env, item_id, sku, name, category, unit, cost, price, supplier_id, barcodes, discontinued,
                                          search_text, created_at, updated_at)
             VALUES (@t, @e, @id, @sku, @name, @cat, @unit, @cost, @price, @sup, @codes, @disc, @search, @now, @now)
             """, scope, item);
-        await InsertBarcodesAsync(conn, tx, scope, item);
+        await InsertBarcodesAsync(sql, scope, item);
     }
 
-    public static async Task UpdateItemAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, ItemRecord item, bool barcodesChanged)
+    public static async Task UpdateItemAsync(ISql sql, TenantScope scope, ItemRecord item, bool barcodesChanged)
     {
-        await RunAsync(conn, tx,
+        await RunAsync(sql,
             """
             UPDATE inventory_items SET sku = @sku, name = @name, category = @cat, unit = @unit, cost = @cost, price = @price, supplier_id = @sup,
                    barcodes = @codes, discontinued = @disc, search_text = @search, updated_at = @now
@@ -104,51 +104,28 @@ public static class InventoryRows
             """, scope, item);
         if (barcodesChanged)
         {
-            await using (var delete = new NpgsqlCommand("DELETE FROM inventory_barcodes WHERE tenant_id = @t AND env = @e AND item_id = @id", conn, tx))
-            {
-                delete.Parameters.AddWithValue("t", scope.TenantId);
-                delete.Parameters.AddWithValue("e", scope.EnvName);
-                delete.Parameters.AddWithValue("id", item.ItemId);
-                await delete.ExecuteNonQueryAsync();
-            }
-            await InsertBarcodesAsync(conn, tx, scope, item);
+            await sql.ExecuteAsync("DELETE FROM inventory_barcodes WHERE tenant_id = @t AND env = @e AND item_id = @id",
+                ("t", scope.TenantId), ("e", scope.EnvName), ("id", item.ItemId));
+            await InsertBarcodesAsync(sql, scope, item);
         }
     }
 
-    public static async Task DeleteItemAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string itemId, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static Task DeleteItemAsync(ISql sql, TenantScope scope, string itemId, DateTimeOffset now) =>
+        sql.ExecuteAsync(
             """
             DELETE FROM inventory_barcodes WHERE tenant_id = @t AND env = @e AND item_id = @id;
             UPDATE inventory_items SET deleted_at = @now, updated_at = @now WHERE tenant_id = @t AND env = @e AND item_id = @id;
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", itemId);
-        cmd.Parameters.AddWithValue("now", now);
-        await cmd.ExecuteNonQueryAsync();
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("now", now));
 
-    private static async Task RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, TenantScope scope, ItemRecord item)
+    private static async Task RunAsync(ISql sql, string statement, TenantScope scope, ItemRecord item)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", item.ItemId);
-        cmd.Parameters.AddWithValue("sku", item.Sku);
-        cmd.Parameters.AddWithValue("name", item.Name);
-        cmd.Parameters.AddWithValue("cat", (object?)item.Category ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("unit", item.Unit);
-        cmd.Parameters.AddWithValue("cost", (object?)item.Cost ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("price", (object?)item.Price ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("sup", (object?)item.SupplierId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("codes", item.Barcodes.ToArray());
-        cmd.Parameters.AddWithValue("disc", item.Discontinued);
-        cmd.Parameters.AddWithValue("search", item.SearchText);
-        cmd.Parameters.AddWithValue("now", item.UpdatedAt);
         try
         {
-            await cmd.ExecuteNonQueryAsync();
+            await sql.ExecuteAsync(statement,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("id", item.ItemId), ("sku", item.Sku), ("name", item.Name), ("cat", item.Category),
+                ("unit", item.Unit), ("cost", item.Cost), ("price", item.Price), ("sup", item.SupplierId), ("codes", item.Barcodes.ToArray()),
+                ("disc", item.Discontinued), ("search", item.SearchText), ("now", item.UpdatedAt));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -157,21 +134,17 @@ public static class InventoryRows
         }
     }
 
-    private static async Task InsertBarcodesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, ItemRecord item)
+    private static async Task InsertBarcodesAsync(ISql sql, TenantScope scope, ItemRecord item)
     {
         if (item.Barcodes.Count == 0)
         {
             return;
         }
-        await using var cmd = new NpgsqlCommand(
-            "INSERT INTO inventory_barcodes (tenant_id, env, barcode, item_id) SELECT @t, @e, b, @id FROM unnest(@codes) AS b", conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", item.ItemId);
-        cmd.Parameters.AddWithValue("codes", item.Barcodes.ToArray());
         try
         {
-            await cmd.ExecuteNonQueryAsync();
+            await sql.ExecuteAsync(
+                "INSERT INTO inventory_barcodes (tenant_id, env, barcode, item_id) SELECT @t, @e, b, @id FROM unnest(@codes) AS b",
+                ("t", scope.TenantId), ("e", scope.EnvName), ("id", item.ItemId), ("codes", item.Barcodes.ToArray()));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -181,9 +154,9 @@ public static class InventoryRows
     }
 
     /// <summary>Inserts or updates one stock row, guarded by the version the grain read; returns the row as written.</summary>
-    public static async Task<Stock> WriteStockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string itemId, Stock next, Stock before)
+    public static async Task<Stock> WriteStockAsync(ISql sql, TenantScope scope, string itemId, Stock next, Stock before)
     {
-        await using var cmd = new NpgsqlCommand(
+        var version = await sql.ScalarAsync<long?>(
             """
             INSERT INTO inventory_stock AS s (tenant_id, env, item_id, location_id, on_hand, reserved, in_transit, min_qty, reorder_point, max_qty,
                                               reorder_multiple, alert_state, status, last_count_at, version, updated_at)
@@ -195,24 +168,11 @@ public static class InventoryRows
                    version = s.version + 1, updated_at = excluded.updated_at
              WHERE s.version = @version
             RETURNING s.version
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", itemId);
-        cmd.Parameters.AddWithValue("loc", next.LocationId);
-        cmd.Parameters.AddWithValue("on", next.OnHand);
-        cmd.Parameters.AddWithValue("res", next.Reserved);
-        cmd.Parameters.AddWithValue("tr", next.InTransit);
-        cmd.Parameters.AddWithValue("min", (object?)next.Min ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("rp", (object?)next.ReorderPoint ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("max", (object?)next.Max ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("mul", (object?)next.ReorderMultiple ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("alert", next.Alert);
-        cmd.Parameters.AddWithValue("status", Thresholds.Status(next.Alert));
-        cmd.Parameters.AddWithValue("count", (object?)next.LastCountAt ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("now", next.UpdatedAt);
-        cmd.Parameters.AddWithValue("version", before.Version);
-        var version = await cmd.ExecuteScalarAsync();
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("loc", next.LocationId), ("on", next.OnHand), ("res", next.Reserved),
+            ("tr", next.InTransit), ("min", next.Min), ("rp", next.ReorderPoint), ("max", next.Max), ("mul", next.ReorderMultiple),
+            ("alert", next.Alert), ("status", Thresholds.Status(next.Alert)), ("count", next.LastCountAt), ("now", next.UpdatedAt),
+            ("version", before.Version));
         if (version is not long v || (before.IsNew && v != 1))
         {
             throw new InvalidOperationException(
@@ -222,41 +182,22 @@ public static class InventoryRows
     }
 
     /// <summary>Inserts the ledger row; null when the idempotency key is already used for this item.</summary>
-    public static async Task<LedgerEntryView?> InsertLedgerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string itemId,
+    public static Task<LedgerEntryView?> InsertLedgerAsync(ISql sql, TenantScope scope, string itemId,
         string locationId, string key, string fingerprint, string kind, string reason, decimal quantity, decimal applied, decimal onHandAfter,
         bool wasApplied, string? explanation, DateTimeOffset clientTs, DateTimeOffset now, string? actor, string? note, string? transferId,
-        string? reservationId = null)
-    {
-        await using var cmd = new NpgsqlCommand(
+        string? reservationId = null) =>
+        sql.QuerySingleAsync(
             $"""
             INSERT INTO inventory_ledger (tenant_id, env, item_id, location_id, idempotency_key, fingerprint, kind, reason, quantity, applied_delta,
                                           on_hand_after, applied, explanation, client_ts, recorded_at, actor, note, transfer_id, reservation_id)
             VALUES (@t, @e, @id, @loc, @key, @fp, @kind, @reason, @qty, @applied, @after, @was, @why, @ts, @now, @actor, @note, @tr, @res)
             ON CONFLICT (tenant_id, env, item_id, idempotency_key) DO NOTHING
             RETURNING {LedgerColumns}
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", itemId);
-        cmd.Parameters.AddWithValue("loc", locationId);
-        cmd.Parameters.AddWithValue("key", key);
-        cmd.Parameters.AddWithValue("fp", fingerprint);
-        cmd.Parameters.AddWithValue("kind", kind);
-        cmd.Parameters.AddWithValue("reason", reason);
-        cmd.Parameters.AddWithValue("qty", quantity);
-        cmd.Parameters.AddWithValue("applied", applied);
-        cmd.Parameters.AddWithValue("after", onHandAfter);
-        cmd.Parameters.AddWithValue("was", wasApplied);
-        cmd.Parameters.AddWithValue("why", (object?)explanation ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("ts", clientTs);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("actor", (object?)actor ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("note", (object?)note ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("tr", (object?)transferId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("res", (object?)reservationId ?? DBNull.Value);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? ReadLedger(reader).Entry : null;
-    }
+            """,
+            r => ReadLedger(r).Entry,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("loc", locationId), ("key", key), ("fp", fingerprint), ("kind", kind),
+            ("reason", reason), ("qty", quantity), ("applied", applied), ("after", onHandAfter), ("was", wasApplied), ("why", explanation),
+            ("ts", clientTs), ("now", now), ("actor", actor), ("note", note), ("tr", transferId), ("res", reservationId));
 
     public static async Task<(LedgerEntryView Entry, string Fingerprint)?> LedgerByKeyAsync(PlatformDb db, TenantScope scope, string itemId, string key)
     {
@@ -267,19 +208,11 @@ public static class InventoryRows
     }
 
     /// <summary>On-hand changes already applied at a location that are dated after <paramref name="at"/> (not counts).</summary>
-    public static async Task<decimal> SumLaterChangesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string itemId,
-        string locationId, DateTimeOffset at)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static Task<decimal> SumLaterChangesAsync(ISql sql, TenantScope scope, string itemId, string locationId, DateTimeOffset at) =>
+        sql.ScalarAsync<decimal>(
             """
             SELECT coalesce(sum(applied_delta), 0) FROM inventory_ledger
              WHERE tenant_id = @t AND env = @e AND item_id = @id AND location_id = @loc AND client_ts > @at AND applied AND kind <> 'count'
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", itemId);
-        cmd.Parameters.AddWithValue("loc", locationId);
-        cmd.Parameters.AddWithValue("at", at);
-        return (decimal)(await cmd.ExecuteScalarAsync())!;
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("loc", locationId), ("at", at));
 }

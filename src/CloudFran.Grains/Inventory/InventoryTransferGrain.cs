@@ -23,10 +23,9 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        _scope = TenantScope.Parse(key[..cut]);
-        _transferId = key[(cut + 1)..];
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        _scope = key.Scope;
+        _transferId = key.Name;
         return Task.CompletedTask;
     }
 
@@ -59,28 +58,17 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
         }
         var lines = input.Lines.Select((l, i) => new TransferLine(i, l.ItemId!, skus[l.ItemId!], l.Quantity!.Value)).ToList();
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        await tx.ExecuteAsync(
             """
             INSERT INTO inventory_transfers (tenant_id, env, transfer_id, from_location_id, to_location_id, status, lines, note, requested_by,
                                              created_at, updated_at)
             VALUES (@t, @e, @id, @from, @to, 'requested', @lines::jsonb, @note, @by, @now, @now)
-            """, conn, tx))
-        {
-            cmd.Parameters.AddWithValue("t", _scope.TenantId);
-            cmd.Parameters.AddWithValue("e", _scope.EnvName);
-            cmd.Parameters.AddWithValue("id", _transferId);
-            cmd.Parameters.AddWithValue("from", input.FromLocationId);
-            cmd.Parameters.AddWithValue("to", input.ToLocationId);
-            cmd.Parameters.AddWithValue("lines", JsonSerializer.Serialize(lines, Json.Options));
-            cmd.Parameters.AddWithValue("note", (object?)input.Note ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("by", (object?)input.Actor ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("now", now);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        var view = (await LoadAsync(conn, tx))!.View;
-        await EventOutbox.AppendAsync(conn, tx, _scope, "transfer.requested", view, $"transfer.requested:{_transferId}");
+            """,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", _transferId), ("from", input.FromLocationId), ("to", input.ToLocationId),
+            ("lines", JsonSerializer.Serialize(lines, Json.Options)), ("note", input.Note), ("by", input.Actor), ("now", now));
+        var view = (await LoadAsync(tx))!.View;
+        await EventOutbox.AppendAsync(tx, _scope, "transfer.requested", view, $"transfer.requested:{_transferId}");
         await tx.CommitAsync();
         return view;
     }
@@ -195,31 +183,23 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
     private async Task<TransferView> MoveAsync(string status, string stampColumn, string? reason, string? eventType, string? expect = null)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        var moved = await tx.ExecuteAsync(
             $"""
             UPDATE inventory_transfers SET status = @status, {stampColumn} = @now, updated_at = @now,
                    reject_reason = coalesce(@reason, reject_reason)
              WHERE tenant_id = @t AND env = @e AND transfer_id = @id AND status = @expect
-            """, conn, tx))
+            """,
+            ("status", status), ("now", now), ("reason", reason), ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", _transferId),
+            ("expect", expect ?? "requested"));
+        if (moved == 0)
         {
-            cmd.Parameters.AddWithValue("status", status);
-            cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("t", _scope.TenantId);
-            cmd.Parameters.AddWithValue("e", _scope.EnvName);
-            cmd.Parameters.AddWithValue("id", _transferId);
-            cmd.Parameters.AddWithValue("expect", expect ?? "requested");
-            if (await cmd.ExecuteNonQueryAsync() == 0)
-            {
-                throw CloudFranException.Conflict("The transfer changed meanwhile; read it again.");
-            }
+            throw CloudFranException.Conflict("The transfer changed meanwhile; read it again.");
         }
-        var view = (await LoadAsync(conn, tx))!.View;
+        var view = (await LoadAsync(tx))!.View;
         if (eventType is not null)
         {
-            await EventOutbox.AppendAsync(conn, tx, _scope, eventType, view, $"{eventType}:{_transferId}");
+            await EventOutbox.AppendAsync(tx, _scope, eventType, view, $"{eventType}:{_transferId}");
         }
         await tx.CommitAsync();
         return view;
@@ -229,27 +209,13 @@ public sealed class InventoryTransferGrain(PlatformDb db, TimeProvider clock, IG
 
     private async Task<TransferRow> RequireAsync() => await LoadAsync() ?? throw CloudFranException.NotFound("Transfer");
 
-    private async Task<TransferRow?> LoadAsync()
-    {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        return await LoadAsync(conn, null);
-    }
+    private Task<TransferRow?> LoadAsync() => LoadAsync(db);
 
-    private async Task<TransferRow?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx)
-    {
-        await using var cmd = new NpgsqlCommand(
+    private Task<TransferRow?> LoadAsync(ISql sql) =>
+        sql.QuerySingleAsync(
             $"SELECT {TransferColumns}, ship_attempt, compensate_attempt FROM inventory_transfers WHERE tenant_id = @t AND env = @e AND transfer_id = @id",
-            conn, tx);
-        cmd.Parameters.AddWithValue("t", _scope.TenantId);
-        cmd.Parameters.AddWithValue("e", _scope.EnvName);
-        cmd.Parameters.AddWithValue("id", _transferId);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        if (!await reader.ReadAsync())
-        {
-            return null;
-        }
-        return new TransferRow(ReadTransfer(reader), reader.GetInt32(14), reader.IsDBNull(15) ? null : reader.GetInt32(15));
-    }
+            r => new TransferRow(ReadTransfer(r), r.GetInt32(14), r.IsDBNull(15) ? null : r.GetInt32(15)),
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", _transferId));
 
     public const string TransferColumns =
         "transfer_id, from_location_id, to_location_id, status, lines::text, note, requested_by, reject_reason, created_at, approved_at, shipped_at, completed_at, rejected_at, updated_at";

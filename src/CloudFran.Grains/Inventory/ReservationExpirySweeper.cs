@@ -26,7 +26,7 @@ public sealed partial class ReservationExpirySweeper(PlatformDb db, TimeProvider
              WHERE status = 'held' AND expires_at <= @now
              ORDER BY expires_at LIMIT 200
             """,
-            r => (Scope: TenantScope.Parse($"{r.GetString(0)}/{r.GetString(1)}"), ItemId: r.GetString(2), ReservationId: r.GetString(3)),
+            r => (Scope: TenantScope.Of(r.GetString(0), r.GetString(1)), ItemId: r.GetString(2), ReservationId: r.GetString(3)),
             ("now", clock.GetUtcNow()));
         var released = 0;
         foreach (var (scope, itemId, reservationId) in due)

@@ -34,69 +34,37 @@ public static class ReservationRows
             Read, ("t", scope.TenantId), ("e", scope.EnvName), ("item", itemId), ("key", key));
 
     /// <summary>Inserts a held reservation; false when the idempotency key is already used for this item.</summary>
-    public static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, ReservationView v, string key,
-        string fingerprint, string? actor)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static async Task<bool> InsertAsync(ISql sql, TenantScope scope, ReservationView v, string key, string fingerprint, string? actor) =>
+        await sql.ExecuteAsync(
             """
             INSERT INTO inventory_reservations (tenant_id, env, reservation_id, item_id, location_id, quantity, reference, status, idempotency_key,
                                                 fingerprint, actor, expires_at, created_at, updated_at)
             VALUES (@t, @e, @id, @item, @loc, @qty, @ref, 'held', @key, @fp, @actor, @exp, @now, @now)
             ON CONFLICT (tenant_id, env, item_id, idempotency_key) DO NOTHING
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", v.ReservationId);
-        cmd.Parameters.AddWithValue("item", v.ItemId);
-        cmd.Parameters.AddWithValue("loc", v.LocationId);
-        cmd.Parameters.AddWithValue("qty", v.Quantity);
-        cmd.Parameters.AddWithValue("ref", (object?)v.Reference ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("key", key);
-        cmd.Parameters.AddWithValue("fp", fingerprint);
-        cmd.Parameters.AddWithValue("actor", (object?)actor ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("exp", (object?)v.ExpiresAt ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("now", v.CreatedAt);
-        return await cmd.ExecuteNonQueryAsync() == 1;
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", v.ReservationId), ("item", v.ItemId), ("loc", v.LocationId), ("qty", v.Quantity),
+            ("ref", v.Reference), ("key", key), ("fp", fingerprint), ("actor", actor), ("exp", v.ExpiresAt), ("now", v.CreatedAt)) == 1;
 
     /// <summary>Moves a held reservation to released or fulfilled; null when it was no longer held.</summary>
-    public static async Task<ReservationView?> FinishAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string reservationId,
-        string status, string? releaseReason, long? ledgerEntryId, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static async Task<ReservationView?> FinishAsync(ISql sql, TenantScope scope, string reservationId,
+        string status, string? releaseReason, long? ledgerEntryId, DateTimeOffset now) =>
+        (await sql.QuerySingleAsync(
             $"""
             UPDATE inventory_reservations
                SET status = @status, release_reason = @why, ledger_entry_id = @entry, updated_at = @now,
                    released_at = CASE WHEN @status = 'released' THEN @now END, fulfilled_at = CASE WHEN @status = 'fulfilled' THEN @now END
              WHERE tenant_id = @t AND env = @e AND reservation_id = @id AND status = 'held'
             RETURNING {Columns}
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", reservationId);
-        cmd.Parameters.AddWithValue("status", status);
-        cmd.Parameters.AddWithValue("why", (object?)releaseReason ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("entry", (object?)ledgerEntryId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("now", now);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? Read(reader).View : null;
-    }
+            """,
+            Read, ("t", scope.TenantId), ("e", scope.EnvName), ("id", reservationId), ("status", status), ("why", releaseReason),
+            ("entry", ledgerEntryId), ("now", now)))?.View;
 
-    public static async Task<PagedList<ReservationView>> ListAsync(PlatformDb db, TenantScope scope, string itemId, string? status, int page, int pageSize)
-    {
-        long total = 0;
-        var rows = await db.QueryAsync(
+    public static Task<PagedList<ReservationView>> ListAsync(PlatformDb db, TenantScope scope, string itemId, string? status, int page, int pageSize) =>
+        db.PageAsync(
             $"""
             SELECT {Columns}, count(*) OVER () AS total FROM inventory_reservations
              WHERE tenant_id = @t AND env = @e AND item_id = @id AND (@status::text IS NULL OR status = @status::text)
-             ORDER BY created_at DESC, reservation_id DESC LIMIT @limit OFFSET @offset
+             ORDER BY created_at DESC, reservation_id DESC
             """,
-            r =>
-            {
-                total = r.GetInt64(14);
-                return Read(r).View;
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("status", status), ("limit", pageSize), ("offset", (page - 1) * pageSize));
-        return new PagedList<ReservationView>(rows, page, pageSize, total);
-    }
+            r => Read(r).View, page, pageSize, ("t", scope.TenantId), ("e", scope.EnvName), ("id", itemId), ("status", status));
 }
