@@ -61,7 +61,7 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
             change.Kind, change.Reason, change.Quantity, outcome.AppliedDelta, outcome.OnHandAfter, outcome.Applied, outcome.Explanation, change.ClientTimestamp, now, change.Actor, change.Note, change.TransferId);
         if (entry is null)
         {
-            await tx.Transaction!.RollbackAsync();
+            await tx.RollbackAsync();
             return new LedgerWrite(null, [], await LedgerByKeyAsync(change.Key) ?? throw new InvalidOperationException("Ledger key conflict without a row."));
         }
         var written = new List<Stock>();
@@ -85,7 +85,7 @@ public sealed class InventoryItemStore(PlatformDb db, TimeProvider clock, Tenant
         await using var tx = await db.BeginAsync();
         if (!await write(tx))
         {
-            await tx.Transaction!.RollbackAsync();
+            await tx.RollbackAsync();
             return null;
         }
         next = StockRules.Stamped(next, clock.GetUtcNow());

@@ -62,6 +62,10 @@ public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTrans
     public Task CommitAsync(CancellationToken ct = default) =>
         Transaction?.CommitAsync(ct) ?? throw new InvalidOperationException("No transaction to commit.");
 
+    /// <summary>Rolls back now, where the work continues on the same connection (a dispose alone also rolls back).</summary>
+    public Task RollbackAsync(CancellationToken ct = default) =>
+        Transaction?.RollbackAsync(ct) ?? throw new InvalidOperationException("No transaction to roll back.");
+
     public async ValueTask DisposeAsync()
     {
         if (Transaction is not null)
