@@ -190,9 +190,9 @@ public static class AutopilotGrainFactoryExtensions
 {
     public static IAutopilotCampaignGrain GetCampaign(this IGrainFactory factory, TenantScope scope, string campaignId) =>
         Ids.IsValid(campaignId, "cmp")
-            ? factory.GetGrain<IAutopilotCampaignGrain>($"{scope}/{campaignId}")
+            ? factory.GetGrain<IAutopilotCampaignGrain>(new ScopedKey(scope, campaignId).ToString())
             : throw new ArgumentException($"'{campaignId}' is not a campaign id.");
 
     public static IAutopilotDirectoryGrain GetAutopilot(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IAutopilotDirectoryGrain>($"{scope}/autopilot");
+        factory.GetGrain<IAutopilotDirectoryGrain>(new ScopedKey(scope, "autopilot").ToString());
 }

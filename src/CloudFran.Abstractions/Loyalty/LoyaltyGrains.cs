@@ -111,19 +111,19 @@ public interface IGiftCardGrain : IGrainWithStringKey
 public static class LoyaltyGrainFactoryExtensions
 {
     public static IWalletGrain GetWallet(this IGrainFactory factory, TenantScope scope, string memberId) =>
-        factory.GetGrain<IWalletGrain>($"{scope}/{memberId}");
+        factory.GetGrain<IWalletGrain>(new ScopedKey(scope, memberId).ToString());
 
     public static ILoyaltyDirectoryGrain GetLoyaltyDirectory(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<ILoyaltyDirectoryGrain>($"{scope}/loyalty");
+        factory.GetGrain<ILoyaltyDirectoryGrain>(new ScopedKey(scope, "loyalty").ToString());
 
     public static ILoyaltyProgramGrain GetLoyaltyProgram(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<ILoyaltyProgramGrain>($"{scope}/loyalty-program");
+        factory.GetGrain<ILoyaltyProgramGrain>(new ScopedKey(scope, "loyalty-program").ToString());
 
     public static ILoyaltyTransferGrain GetLoyaltyTransfer(this IGrainFactory factory, TenantScope scope, string transferId) =>
-        factory.GetGrain<ILoyaltyTransferGrain>($"{scope}/{transferId}");
+        factory.GetGrain<ILoyaltyTransferGrain>(new ScopedKey(scope, transferId).ToString());
 
     public static IGiftCardGrain GetGiftCard(this IGrainFactory factory, TenantScope scope, string giftCardId) =>
-        factory.GetGrain<IGiftCardGrain>($"{scope}/{giftCardId}");
+        factory.GetGrain<IGiftCardGrain>(new ScopedKey(scope, giftCardId).ToString());
 }
 
 /// <summary>Deterministic ids derived from client idempotency keys (same key → same coordinator grain).</summary>

@@ -15,7 +15,13 @@ namespace CloudFran.Grains.Autopilot;
 [StatelessWorker, Reentrant]
 public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock) : Grain, IAutopilotDirectoryGrain
 {
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
+    }
 
     public async Task<IReadOnlyList<CampaignView>> ListCampaignsAsync()
     {
@@ -72,45 +78,31 @@ public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(Cr
             throw CloudFranException.Invalid("value", "value must be between 0 and 100000000.");
         }
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
+        await using var tx = await db.BeginAsync();
         // The customer is a lead id, or a phone / email that identifies one.
-        string? leadId = null;
-        string? oldStatus = null;
-        await using (var find = new NpgsqlCommand(
+        var found = await tx.QuerySingleAsync(
             """
             SELECT lead_id, status FROM crm_leads
              WHERE tenant_id = @t AND env = @e AND (lead_id = @c OR phone = @c OR lower(email) = lower(@c))
              ORDER BY (lead_id = @c) DESC, created_at LIMIT 1 FOR UPDATE
-            """, conn, tx))
-        {
-            find.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("c", input.CustomerId!.Trim());
-            await using var reader = await find.ExecuteReaderAsync();
-            if (await reader.ReadAsync())
-            {
-                leadId = reader.GetString(0);
-                oldStatus = reader.GetString(1);
-            }
-        }
+            """,
+            r => Tuple.Create(r.GetString(0), r.GetString(1)),
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("c", input.CustomerId!.Trim()));
+        var (leadId, oldStatus) = (found?.Item1, found?.Item2);
         string? campaignId = null, variantId = null;
         if (leadId is not null)
         {
-            await using var last = new NpgsqlCommand(
+            var last = await tx.QuerySingleAsync(
                 """
                 SELECT campaign_id, variant_id FROM autopilot_touches
                  WHERE tenant_id = @t AND env = @e AND lead_id = @lead AND (status = 'sent' OR email_status = 'sent')
                  ORDER BY sent_at DESC NULLS LAST, created_at DESC LIMIT 1
-                """, conn, tx);
-            last.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("lead", leadId);
-            await using var reader = await last.ExecuteReaderAsync();
-            if (await reader.ReadAsync())
-            {
-                campaignId = reader.GetString(0);
-                variantId = reader.IsDBNull(1) ? null : reader.GetString(1);
-            }
+                """,
+                r => Tuple.Create(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)),
+                ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId));
+            (campaignId, variantId) = (last?.Item1, last?.Item2);
         }
-        OutcomeView view;
-        await using (var insert = new NpgsqlCommand(
+        const string insertSql =
             """
             WITH ins AS (
                 INSERT INTO autopilot_outcomes (tenant_id, env, outcome_id, type, value, agent_id, customer_id, lead_id, campaign_id, variant_id,
@@ -122,52 +114,47 @@ public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(Cr
             UNION ALL
             SELECT outcome_id, type, value, agent_id, customer_id, lead_id, campaign_id, variant_id, created_at, false FROM autopilot_outcomes
              WHERE tenant_id = @t AND env = @e AND idempotency_key = @key AND NOT EXISTS (SELECT 1 FROM ins)
-            """, conn, tx))
-        {
-            insert.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", Ids.New("out")).Add("type", input.Type).Add("value", input.Value ?? 0m)
-                .Add("agent", input.AgentId).Add("customer", input.CustomerId.Trim()).Add("lead", leadId).Add("campaign", campaignId)
-                .Add("variant", variantId).Add("key", input.IdempotencyKey).Add("now", now);
-            var reader = await insert.ExecuteReaderAsync();
-            if (!await reader.ReadAsync())
-            {
-                // The same key was committed by a concurrent request while this statement waited: a new statement sees it.
-                await reader.DisposeAsync();
-                reader = await insert.ExecuteReaderAsync();
-                await reader.ReadAsync();
-            }
-            await using var _ = reader;
-            view = new OutcomeView(reader.GetString(0), reader.GetString(1), reader.GetDecimal(2), reader.NullableString("agent_id"),
+            """;
+        (string, object?)[] insertArgs =
+        [
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", Ids.New("out")), ("type", input.Type), ("value", input.Value ?? 0m),
+            ("agent", input.AgentId), ("customer", input.CustomerId.Trim()), ("lead", leadId), ("campaign", campaignId),
+            ("variant", variantId), ("key", input.IdempotencyKey), ("now", now),
+        ];
+        Func<NpgsqlDataReader, Tuple<OutcomeView, bool>> readOutcome = reader => Tuple.Create(
+            new OutcomeView(reader.GetString(0), reader.GetString(1), reader.GetDecimal(2), reader.NullableString("agent_id"),
                 reader.GetString(4), reader.NullableString("lead_id"), reader.NullableString("campaign_id"), reader.NullableString("variant_id"),
-                reader.Time("created_at"));
-            var fresh = reader.GetBoolean(9);
-            await reader.CloseAsync();
-            if (!fresh)
-            {
-                await tx.CommitAsync();
-                return view;
-            }
+                reader.Time("created_at")),
+            reader.GetBoolean(9));
+        // The same key was committed by a concurrent request while this statement waited: a new statement sees it.
+        var (view, fresh) = await tx.QuerySingleAsync(insertSql, readOutcome, insertArgs)
+                            ?? await tx.QuerySingleAsync(insertSql, readOutcome, insertArgs)
+                            ?? throw new InvalidOperationException($"Outcome with key {input.IdempotencyKey} neither inserted nor found.");
+        if (!fresh)
+        {
+            await tx.CommitAsync();
+            return view;
         }
         if (leadId is not null)
         {
             // A booking, sale or conversion ends the lead's sequences; the lead's status follows the outcome.
             if (input.Type is "booking" or "sale" or "conversion")
             {
-                await using var exit = new NpgsqlCommand(
+                await tx.ExecuteAsync(
                     """
                     UPDATE autopilot_enrollments SET state = 'exited', reason = @reason, next_due_at = NULL, updated_at = @now
                      WHERE tenant_id = @t AND env = @e AND lead_id = @lead AND state IN ('active', 'paused')
-                    """, conn, tx);
-                await exit.Add("reason", "outcome_" + input.Type).Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName)
-                    .Add("lead", leadId).ExecuteNonQueryAsync();
+                    """,
+                    ("reason", "outcome_" + input.Type), ("now", now), ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId));
             }
             var newStatus = input.Type == "lead_qualified" ? "qualified" : "converted";
             if (oldStatus != newStatus && oldStatus != "converted")
             {
-                await using var status = new NpgsqlCommand(
-                    "UPDATE crm_leads SET status = @s, updated_at = @now WHERE tenant_id = @t AND env = @e AND lead_id = @lead", conn, tx);
-                await status.Add("s", newStatus).Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("lead", leadId)
-                    .ExecuteNonQueryAsync();
-                await LeadsGrain.StatusEventsAsync(conn, tx, Scope, leadId, oldStatus!, newStatus, input.AgentId ?? "outcome", now);
+                await tx.ExecuteAsync(
+                    "UPDATE crm_leads SET status = @s, updated_at = @now WHERE tenant_id = @t AND env = @e AND lead_id = @lead",
+                    ("s", newStatus), ("now", now), ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId));
+                // LeadsGrain (Crm) still takes the connection and transaction.
+                await LeadsGrain.StatusEventsAsync(tx.Connection, tx.Transaction!, Scope, leadId, oldStatus!, newStatus, input.AgentId ?? "outcome", now);
             }
         }
         await tx.CommitAsync();

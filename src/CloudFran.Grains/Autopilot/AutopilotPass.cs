@@ -180,50 +180,37 @@ internal sealed class AutopilotPass(PlatformDb db, IGrainFactory grains, TenantS
         }
         var sent = outcomes.Concat(emailOutcomes).Where(o => o.Status == "sent").Select(o => (o.Id, o.Step)).ToHashSet();
         var leadIds = touches.Where(t => sent.Contains((t.Due.EnrollmentId, t.Due.Step))).Select(t => t.Due.LeadId).Distinct().ToArray();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using (var record = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        await tx.ExecuteAsync(
             """
             UPDATE autopilot_touches t SET status = x.status, message_id = x.msg, sent_at = coalesce(t.sent_at, CASE WHEN x.status = 'sent' THEN @now END)
               FROM unnest(@enr::text[], @step::int[], @status::text[], @msg::text[]) AS x(enr, step, status, msg)
              WHERE t.tenant_id = @t AND t.env = @e AND t.enrollment_id = x.enr AND t.step = x.step AND t.status = 'pending'
-            """, conn, tx))
-        {
-            record.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("now", now)
-                .Add("enr", outcomes.Select(o => o.Id).ToArray()).Add("step", outcomes.Select(o => o.Step).ToArray())
-                .Add("status", outcomes.Select(o => o.Status).ToArray()).Add("msg", outcomes.Select(o => o.MessageId).ToArray());
-            await record.ExecuteNonQueryAsync();
-        }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("now", now),
+            ("enr", outcomes.Select(o => o.Id).ToArray()), ("step", outcomes.Select(o => o.Step).ToArray()),
+            ("status", outcomes.Select(o => o.Status).ToArray()), ("msg", outcomes.Select(o => o.MessageId).ToArray()));
         if (emailOutcomes.Count > 0)
         {
-            await using var recordEmail = new NpgsqlCommand(
+            await tx.ExecuteAsync(
                 """
                 UPDATE autopilot_touches t SET email_status = x.status, email_message_id = x.msg,
                        sent_at = coalesce(t.sent_at, CASE WHEN x.status = 'sent' THEN @now END)
                   FROM unnest(@enr::text[], @step::int[], @status::text[], @msg::text[]) AS x(enr, step, status, msg)
                  WHERE t.tenant_id = @t AND t.env = @e AND t.enrollment_id = x.enr AND t.step = x.step AND t.email_status = 'pending'
-                """, conn, tx);
-            recordEmail.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("now", now)
-                .Add("enr", emailOutcomes.Select(o => o.Id).ToArray()).Add("step", emailOutcomes.Select(o => o.Step).ToArray())
-                .Add("status", emailOutcomes.Select(o => o.Status).ToArray()).Add("msg", emailOutcomes.Select(o => o.MessageId).ToArray());
-            await recordEmail.ExecuteNonQueryAsync();
+                """,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("now", now),
+                ("enr", emailOutcomes.Select(o => o.Id).ToArray()), ("step", emailOutcomes.Select(o => o.Step).ToArray()),
+                ("status", emailOutcomes.Select(o => o.Status).ToArray()), ("msg", emailOutcomes.Select(o => o.MessageId).ToArray()));
         }
-        var moved = new List<string>();
-        await using (var cmd = new NpgsqlCommand(
+        var moved = await tx.QueryAsync(
             """
             UPDATE crm_leads SET status = 'contacted', updated_at = @now
              WHERE tenant_id = @t AND env = @e AND lead_id = ANY(@ids) AND status = 'new'
             RETURNING lead_id
-            """, conn, tx))
-        {
-            cmd.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("ids", leadIds).Add("now", now);
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                moved.Add(reader.GetString(0));
-            }
-        }
-        await EventOutbox.AppendManyAsync(conn, tx, scope, "lead.status_updated",
+            """,
+            r => r.GetString(0), ("t", scope.TenantId), ("e", scope.EnvName), ("ids", leadIds), ("now", now));
+        await EventOutbox.AppendManyAsync(tx, scope, "lead.status_updated",
             moved.Select(id => (object)new { lead_id = id, old_status = "new", new_status = "contacted", updated_by = "autopilot", at = now }).ToList());
         await tx.CommitAsync();
     }

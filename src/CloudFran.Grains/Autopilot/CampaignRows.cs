@@ -5,7 +5,6 @@ using CloudFran.Abstractions.Keys;
 using CloudFran.Grains.Crm;
 using CloudFran.Grains.Storage;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace CloudFran.Grains.Autopilot;
 
@@ -51,75 +50,57 @@ db.QuerySingleAsync(
     /// <summary>Status, segment, cadence, name; steps not yet sent follow a new cadence.</summary>
     public async Task UpdateAsync(CampaignPatch patch, DateTimeOffset now)
     {
-        await using (var conn = await db.Source.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using var tx = await db.BeginAsync();
+        // @cadence is cast in SQL: a null cadence (no change) has no CLR type to infer int[] from.
+        await tx.ExecuteAsync(
+            """
+            UPDATE autopilot_campaigns SET status = coalesce(@status, status), segment_id = coalesce(@seg, segment_id),
+                   cadence_days = coalesce(@cadence::int[], cadence_days), name = coalesce(@name, name), updated_at = @now
+             WHERE tenant_id = @t AND env = @e AND campaign_id = @id
+            """,
+            ("status", patch.Status), ("seg", patch.AudienceSegmentId), ("name", patch.Name?.Trim()), ("now", now),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", campaignId), ("cadence", patch.CadenceDays?.ToArray()));
+        if (patch.CadenceDays is { } cadence)
         {
-            await using (var cmd = new NpgsqlCommand(
+            // Steps not yet sent follow the new cadence (offsets stay relative to each lead's enrollment).
+            await tx.ExecuteAsync(
                 """
-                UPDATE autopilot_campaigns SET status = coalesce(@status, status), segment_id = coalesce(@seg, segment_id),
-                       cadence_days = coalesce(@cadence, cadence_days), name = coalesce(@name, name), updated_at = @now
-                 WHERE tenant_id = @t AND env = @e AND campaign_id = @id
-                """, conn, tx))
-            {
-                cmd.Add("status", patch.Status).Add("seg", patch.AudienceSegmentId).Add("name", patch.Name?.Trim()).Add("now", now)
-                    .Add("t", scope.TenantId).Add("e", scope.EnvName).Add("id", campaignId);
-                cmd.Parameters.Add(new NpgsqlParameter("cadence", NpgsqlDbType.Array | NpgsqlDbType.Integer)
-                {
-                    Value = patch.CadenceDays is null ? DBNull.Value : patch.CadenceDays.ToArray(),
-                });
-                await cmd.ExecuteNonQueryAsync();
-            }
-            if (patch.CadenceDays is { } cadence)
-            {
-                // Steps not yet sent follow the new cadence (offsets stay relative to each lead's enrollment).
-                await using var move = new NpgsqlCommand(
-                    """
-                    UPDATE autopilot_enrollments
-                       SET next_due_at = CASE WHEN next_step < @n THEN enrolled_at + (@cadence)[next_step + 1] * interval '1 day' END,
-                           state = CASE WHEN next_step < @n THEN state ELSE 'completed' END, updated_at = @now
-                     WHERE tenant_id = @t AND env = @e AND campaign_id = @id AND state IN ('active', 'paused')
-                    """, conn, tx);
-                move.Add("n", cadence.Count).Add("cadence", cadence.ToArray()).Add("now", now)
-                    .Add("t", scope.TenantId).Add("e", scope.EnvName).Add("id", campaignId);
-                await move.ExecuteNonQueryAsync();
-            }
-            await tx.CommitAsync();
+                UPDATE autopilot_enrollments
+                   SET next_due_at = CASE WHEN next_step < @n THEN enrolled_at + (@cadence)[next_step + 1] * interval '1 day' END,
+                       state = CASE WHEN next_step < @n THEN state ELSE 'completed' END, updated_at = @now
+                 WHERE tenant_id = @t AND env = @e AND campaign_id = @id AND state IN ('active', 'paused')
+                """,
+                ("n", cadence.Count), ("cadence", cadence.ToArray()), ("now", now),
+                ("t", scope.TenantId), ("e", scope.EnvName), ("id", campaignId));
         }
+        await tx.CommitAsync();
     }
 
     /// <summary>A variant, and the traffic of auto-balanced variants rebalanced, in one transaction.</summary>
     public async Task AddVariantAsync(VariantInput input, string id, DateTimeOffset now)
     {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
+        await using var tx = await db.BeginAsync();
         // Serialise variant changes of this campaign (the grain already does; the lock guards a second activation).
-        await using (var lockCmd = new NpgsqlCommand(
-            "SELECT 1 FROM autopilot_campaigns WHERE tenant_id = @t AND env = @e AND campaign_id = @c FOR UPDATE", conn, tx))
-        {
-            await lockCmd.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("c", campaignId).ExecuteNonQueryAsync();
-        }
-        var fixedTotal = 0;
-        await using (var sum = new NpgsqlCommand(
-            "SELECT coalesce(sum(traffic_percent), 0)::int FROM autopilot_variants WHERE tenant_id = @t AND env = @e AND campaign_id = @c AND NOT auto_balanced", conn, tx))
-        {
-            fixedTotal = (int)(await sum.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("c", campaignId).ExecuteScalarAsync())!;
-        }
+        await tx.ExecuteAsync(
+            "SELECT 1 FROM autopilot_campaigns WHERE tenant_id = @t AND env = @e AND campaign_id = @c FOR UPDATE",
+            ("t", scope.TenantId), ("e", scope.EnvName), ("c", campaignId));
+        var fixedTotal = await tx.ScalarAsync<int>(
+            "SELECT coalesce(sum(traffic_percent), 0)::int FROM autopilot_variants WHERE tenant_id = @t AND env = @e AND campaign_id = @c AND NOT auto_balanced",
+            ("t", scope.TenantId), ("e", scope.EnvName), ("c", campaignId));
         if (input.TrafficPercent is { } pct && fixedTotal + pct > 100)
         {
             throw CloudFranException.Invalid("trafficPercent", $"Fixed traffic shares would total {fixedTotal + pct}% (at most 100%).");
         }
-        await using (var insert = new NpgsqlCommand(
+        await tx.ExecuteAsync(
             """
             INSERT INTO autopilot_variants (tenant_id, env, campaign_id, variant_id, name, tone, content, traffic_percent, auto_balanced, created_at)
             VALUES (@t, @e, @c, @id, @name, @tone, @content, @pct, @auto, @now)
-            """, conn, tx))
-        {
-            await insert.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("c", campaignId).Add("id", id).Add("name", input.Name!.Trim())
-                .Add("tone", input.Tone).Add("content", input.Content).Add("pct", input.TrafficPercent ?? 0)
-                .Add("auto", input.TrafficPercent is null).Add("now", now).ExecuteNonQueryAsync();
-        }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("c", campaignId), ("id", id), ("name", input.Name!.Trim()),
+            ("tone", input.Tone), ("content", input.Content), ("pct", input.TrafficPercent ?? 0),
+            ("auto", input.TrafficPercent is null), ("now", now));
         // Auto-balanced variants share what fixed ones leave, evenly; the first ones absorb the remainder.
-        await using (var balance = new NpgsqlCommand(
+        await tx.ExecuteAsync(
             """
             WITH fixed AS (SELECT coalesce(sum(traffic_percent), 0) AS total FROM autopilot_variants
                             WHERE tenant_id = @t AND env = @e AND campaign_id = @c AND NOT auto_balanced),
@@ -129,10 +110,8 @@ db.QuerySingleAsync(
                SET traffic_percent = ((100 - fixed.total) / auto.n + CASE WHEN auto.i < (100 - fixed.total) % auto.n THEN 1 ELSE 0 END)::int
               FROM auto, fixed
              WHERE v.tenant_id = @t AND v.env = @e AND v.campaign_id = @c AND v.variant_id = auto.variant_id
-            """, conn, tx))
-        {
-            await balance.Add("t", scope.TenantId).Add("e", scope.EnvName).Add("c", campaignId).ExecuteNonQueryAsync();
-        }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("c", campaignId));
         await tx.CommitAsync();
     }
 

@@ -9,7 +9,6 @@ using CloudFran.Abstractions.Email;
 using CloudFran.Abstractions.Messaging;
 using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Loyalty;
 
@@ -31,9 +30,7 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        (_scope, _cardId) = (TenantScope.Parse(key[..cut]), key[(cut + 1)..]);
+        (_scope, _cardId) = ScopedKey.Parse(this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 
@@ -89,35 +86,20 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
             input.RecipientEmail, input.Message, input.RecipientPhone is null ? "none" : "queued", now);
         var entry = new LedgerEntryView(Ids.New("led", 20), _cardId, "gift_issue", 0, input.Amount, 0, input.Amount, $"issue:{_cardId}", null,
             input.LocationId, "Gift card issued", now);
-        await using (var conn = await db.Source.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var tx = await db.BeginAsync())
         {
-            await using (var insert = new NpgsqlCommand(
+            await tx.ExecuteAsync(
                 """
                 INSERT INTO loyalty_gift_cards (tenant_id, env, gift_card_id, code_hash, code_last4, initial_amount, balance, status, recipient_name,
                                                 recipient_phone, recipient_email, message, delivery_status, created_at, updated_at)
                 VALUES (@t, @e, @id, @hash, @last4, @amount, 0, @status, @rn, @rp, @re, @msg, @delivery, @now, @now)
-                """, conn, tx))
-            {
-                insert.Parameters.AddWithValue("t", _scope.TenantId);
-                insert.Parameters.AddWithValue("e", _scope.EnvName);
-                insert.Parameters.AddWithValue("id", _cardId);
-                insert.Parameters.AddWithValue("hash", HashCode(code));
-                insert.Parameters.AddWithValue("last4", view.CodeLast4);
-                insert.Parameters.AddWithValue("amount", input.Amount);
-                insert.Parameters.AddWithValue("status", status);
-                insert.Parameters.AddWithValue("rn", (object?)input.RecipientName ?? DBNull.Value);
-                insert.Parameters.AddWithValue("rp", (object?)input.RecipientPhone ?? DBNull.Value);
-                insert.Parameters.AddWithValue("re", (object?)input.RecipientEmail ?? DBNull.Value);
-                insert.Parameters.AddWithValue("msg", (object?)input.Message ?? DBNull.Value);
-                insert.Parameters.AddWithValue("delivery", view.DeliveryStatus);
-                insert.Parameters.AddWithValue("now", now);
-                await insert.ExecuteNonQueryAsync();
-            }
-            await LedgerWriter.InsertAsync(conn, tx, _scope, _cardId, entry, 1, LedgerWriter.Fingerprint("issue", input.Amount),
+                """,
+                ("t", _scope.TenantId), ("e", _scope.EnvName), ("id", _cardId), ("hash", HashCode(code)), ("last4", view.CodeLast4),
+                ("amount", input.Amount), ("status", status), ("rn", input.RecipientName), ("rp", input.RecipientPhone),
+                ("re", input.RecipientEmail), ("msg", input.Message), ("delivery", view.DeliveryStatus), ("now", now));
+            await LedgerWriter.InsertAsync(tx, _scope, _cardId, entry, 1, LedgerWriter.Fingerprint("issue", input.Amount),
                 JsonSerializer.Serialize(entry, Json.Options),
-                "UPDATE loyalty_gift_cards SET balance = @aa, version = version + 1 WHERE tenant_id = @t AND env = @e AND gift_card_id = @acct AND version = 0",
-                _ => { });
+                "UPDATE loyalty_gift_cards SET balance = @aa, version = version + 1 WHERE tenant_id = @t AND env = @e AND gift_card_id = @acct AND version = 0");
             await tx.CommitAsync();
         }
         _state = (view, 1, 1);
@@ -209,21 +191,16 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
             kind == "gift_void" ? "Gift card voided" : "Gift card redeemed", now);
         try
         {
-            await using var conn = await db.Source.OpenConnectionAsync();
-            await using var tx = await conn.BeginTransactionAsync();
-            var inserted = await LedgerWriter.InsertAsync(conn, tx, _scope, _cardId, entry, seq + 1, fp, JsonSerializer.Serialize(entry, Json.Options),
+            await using var tx = await db.BeginAsync();
+            var inserted = await LedgerWriter.InsertAsync(tx, _scope, _cardId, entry, seq + 1, fp, JsonSerializer.Serialize(entry, Json.Options),
                 """
                 UPDATE loyalty_gift_cards SET balance = @aa, status = @status, version = version + 1, updated_at = @now
                  WHERE tenant_id = @t AND env = @e AND gift_card_id = @acct AND version = @v
                 """,
-                p =>
-                {
-                    p.AddWithValue("status", status);
-                    p.AddWithValue("v", version);
-                });
+                ("status", status), ("v", version));
             if (!inserted)
             {
-                await tx.RollbackAsync();
+                await tx.Transaction!.RollbackAsync();
                 var original = await LedgerWriter.ReplayAsync<LedgerEntryView>(db, _scope, _cardId, key, fp);
                 return original! with { Replayed = true };
             }

@@ -49,11 +49,11 @@ public static class LedgerWriter
     /// Inserts the ledger row (unless its key exists) and runs <paramref name="balanceUpdate"/> only if it was
     /// inserted. Returns false for a replay (nothing written, transaction rolled back by the caller).
     /// </summary>
-    public static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string accountId,
+    public static async Task<bool> InsertAsync(PlatformTransaction tx, TenantScope scope, string accountId,
         LedgerEntryView entry, long seq, string fingerprint, string resultJson, string balanceUpdateSql,
-        Action<NpgsqlParameterCollection> balanceParameters)
+        params (string Name, object? Value)[] balanceArgs)
     {
-        await using var cmd = new NpgsqlCommand(
+        var counts = await tx.QuerySingleAsync(
             $"""
             WITH ins AS (
                 INSERT INTO loyalty_ledger (tenant_id, env, member_id, entry_id, seq, kind, points_delta, amount_delta, points_after,
@@ -64,30 +64,16 @@ public static class LedgerWriter
             upd AS (
                 {balanceUpdateSql} AND EXISTS (SELECT 1 FROM ins) RETURNING 1)
             SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)
-            """, conn, tx);
-        var p = cmd.Parameters;
-        p.AddWithValue("t", scope.TenantId);
-        p.AddWithValue("e", scope.EnvName);
-        p.AddWithValue("acct", accountId);
-        p.AddWithValue("entry", entry.EntryId);
-        p.AddWithValue("seq", seq);
-        p.AddWithValue("kind", entry.Kind);
-        p.AddWithValue("pd", entry.PointsDelta);
-        p.AddWithValue("ad", entry.AmountDelta);
-        p.AddWithValue("pa", entry.PointsBalance);
-        p.AddWithValue("aa", entry.WalletBalance);
-        p.AddWithValue("key", entry.IdempotencyKey);
-        p.AddWithValue("fp", fingerprint);
-        p.AddWithValue("ref", (object?)entry.Reference ?? DBNull.Value);
-        p.AddWithValue("loc", (object?)entry.LocationId ?? DBNull.Value);
-        p.AddWithValue("desc", (object?)entry.Description ?? DBNull.Value);
-        p.AddWithValue("result", resultJson);
-        p.AddWithValue("now", entry.CreatedAt);
-        balanceParameters(p);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        var inserted = reader.GetInt64(0);
-        var updated = reader.GetInt64(1);
+            """,
+            r => Tuple.Create(r.GetInt64(0), r.GetInt64(1)),
+            [
+                ("t", scope.TenantId), ("e", scope.EnvName), ("acct", accountId), ("entry", entry.EntryId), ("seq", seq),
+                ("kind", entry.Kind), ("pd", entry.PointsDelta), ("ad", entry.AmountDelta), ("pa", entry.PointsBalance),
+                ("aa", entry.WalletBalance), ("key", entry.IdempotencyKey), ("fp", fingerprint), ("ref", entry.Reference),
+                ("loc", entry.LocationId), ("desc", entry.Description), ("result", resultJson), ("now", entry.CreatedAt),
+                .. balanceArgs,
+            ]);
+        var (inserted, updated) = (counts!.Item1, counts.Item2);
         if (inserted == 1 && updated == 0)
         {
             throw new InvalidOperationException($"The balance row of {accountId} changed under its single writer (version mismatch).");
@@ -129,36 +115,32 @@ public static class LedgerWriter
     }
 
     /// <summary>Inserts several new entries of one account in one statement (group commit); a duplicate key fails it all.</summary>
-    public static async Task InsertManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string accountId,
+    public static async Task InsertManyAsync(PlatformTransaction tx, TenantScope scope, string accountId,
         IReadOnlyList<(LedgerEntryView Entry, long Seq, string Fingerprint, string Result)> rows)
     {
-        await using var cmd = new NpgsqlCommand(
+        await tx.ExecuteAsync(
             """
             INSERT INTO loyalty_ledger (tenant_id, env, member_id, entry_id, seq, kind, points_delta, amount_delta, points_after, amount_after,
                                         idempotency_key, fingerprint, reference, location_id, description, result, created_at)
             SELECT @t, @e, @acct, u.entry, u.seq, u.kind, u.pd, u.ad, u.pa, u.aa, u.key, u.fp, u.ref, u.loc, u.descr, u.result::jsonb, u.at
               FROM unnest(@entry, @seq, @kind, @pd, @ad, @pa, @aa, @key, @fp, @ref, @loc, @descr, @result, @at)
                    AS u(entry, seq, kind, pd, ad, pa, aa, key, fp, ref, loc, descr, result, at)
-            """, conn, tx);
-        var p = cmd.Parameters;
-        p.AddWithValue("t", scope.TenantId);
-        p.AddWithValue("e", scope.EnvName);
-        p.AddWithValue("acct", accountId);
-        p.AddWithValue("entry", rows.Select(r => r.Entry.EntryId).ToArray());
-        p.AddWithValue("seq", rows.Select(r => r.Seq).ToArray());
-        p.AddWithValue("kind", rows.Select(r => r.Entry.Kind).ToArray());
-        p.AddWithValue("pd", rows.Select(r => r.Entry.PointsDelta).ToArray());
-        p.AddWithValue("ad", rows.Select(r => r.Entry.AmountDelta).ToArray());
-        p.AddWithValue("pa", rows.Select(r => r.Entry.PointsBalance).ToArray());
-        p.AddWithValue("aa", rows.Select(r => r.Entry.WalletBalance).ToArray());
-        p.AddWithValue("key", rows.Select(r => r.Entry.IdempotencyKey).ToArray());
-        p.AddWithValue("fp", rows.Select(r => r.Fingerprint).ToArray());
-        p.AddWithValue("ref", rows.Select(r => r.Entry.Reference).ToArray());
-        p.AddWithValue("loc", rows.Select(r => r.Entry.LocationId).ToArray());
-        p.AddWithValue("descr", rows.Select(r => r.Entry.Description).ToArray());
-        p.AddWithValue("result", rows.Select(r => r.Result).ToArray());
-        p.AddWithValue("at", rows.Select(r => r.Entry.CreatedAt).ToArray());
-        await cmd.ExecuteNonQueryAsync();
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("acct", accountId),
+            ("entry", rows.Select(r => r.Entry.EntryId).ToArray()),
+            ("seq", rows.Select(r => r.Seq).ToArray()),
+            ("kind", rows.Select(r => r.Entry.Kind).ToArray()),
+            ("pd", rows.Select(r => r.Entry.PointsDelta).ToArray()),
+            ("ad", rows.Select(r => r.Entry.AmountDelta).ToArray()),
+            ("pa", rows.Select(r => r.Entry.PointsBalance).ToArray()),
+            ("aa", rows.Select(r => r.Entry.WalletBalance).ToArray()),
+            ("key", rows.Select(r => r.Entry.IdempotencyKey).ToArray()),
+            ("fp", rows.Select(r => r.Fingerprint).ToArray()),
+            ("ref", rows.Select(r => r.Entry.Reference).ToArray()),
+            ("loc", rows.Select(r => r.Entry.LocationId).ToArray()),
+            ("descr", rows.Select(r => r.Entry.Description).ToArray()),
+            ("result", rows.Select(r => r.Result).ToArray()),
+            ("at", rows.Select(r => r.Entry.CreatedAt).ToArray()));
     }
 
     public static LedgerEntryView Read(NpgsqlDataReader r) => new(

@@ -18,13 +18,12 @@ namespace CloudFran.Grains.Loyalty;
 [StatelessWorker]
 public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOptions<MessagingOptions> messaging) : Grain, ILoyaltyDirectoryGrain
 {
-    private TenantScope Scope
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        get
-        {
-            var key = this.GetPrimaryKeyString();
-            return TenantScope.Parse(key[..key.LastIndexOf('/')]);
-        }
+        Scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
     }
 
     public async Task<MemberView> CreateMemberAsync(MemberInput input)
@@ -37,47 +36,30 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
         var program = await GrainFactory.GetLoyaltyProgram(scope).GetAsync();
         var memberId = Ids.New("mem");
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
+        await using var tx = await db.BeginAsync();
         string? referrer = null;
         if (input.ReferralCode is not null)
         {
-            await using var claim = new NpgsqlCommand(
-                """
-                UPDATE loyalty_referrals SET referred_member_id = @m, status = 'joined', updated_at = @now
-                 WHERE tenant_id = @t AND env = @e AND referral_id = @r AND status = 'sent'
-                RETURNING referrer_member_id
-                """, conn, tx);
-            claim.Parameters.AddWithValue("m", memberId);
-            claim.Parameters.AddWithValue("now", now);
-            claim.Parameters.AddWithValue("t", scope.TenantId);
-            claim.Parameters.AddWithValue("e", scope.EnvName);
-            claim.Parameters.AddWithValue("r", input.ReferralCode);
-            referrer = (string?)await claim.ExecuteScalarAsync()
+            referrer = await tx.ScalarAsync<string>(
+                           """
+                           UPDATE loyalty_referrals SET referred_member_id = @m, status = 'joined', updated_at = @now
+                            WHERE tenant_id = @t AND env = @e AND referral_id = @r AND status = 'sent'
+                           RETURNING referrer_member_id
+                           """,
+                           ("m", memberId), ("now", now), ("t", scope.TenantId), ("e", scope.EnvName), ("r", input.ReferralCode))
                        ?? throw CloudFranException.Invalid("referralCode", "The referral code is unknown or was already used.");
         }
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO loyalty_members (tenant_id, env, member_id, name, phone, email, location_id, qr_token, referred_by, tier, created_at, updated_at)
-            VALUES (@t, @e, @m, @name, @phone, @email, @loc, @qr, @ref, @tier, @now, @now)
-            ON CONFLICT (tenant_id, env, phone) DO NOTHING
-            """, conn, tx))
+        if (await tx.ExecuteAsync(
+                """
+                INSERT INTO loyalty_members (tenant_id, env, member_id, name, phone, email, location_id, qr_token, referred_by, tier, created_at, updated_at)
+                VALUES (@t, @e, @m, @name, @phone, @email, @loc, @qr, @ref, @tier, @now, @now)
+                ON CONFLICT (tenant_id, env, phone) DO NOTHING
+                """,
+                ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId), ("name", input.Name), ("phone", input.Phone),
+                ("email", input.Email), ("loc", input.LocationId), ("qr", Ids.New("qr", 32)), ("ref", referrer),
+                ("tier", program.TierFor(0).Name), ("now", now)) == 0)
         {
-            insert.Parameters.AddWithValue("t", scope.TenantId);
-            insert.Parameters.AddWithValue("e", scope.EnvName);
-            insert.Parameters.AddWithValue("m", memberId);
-            insert.Parameters.AddWithValue("name", input.Name);
-            insert.Parameters.AddWithValue("phone", input.Phone);
-            insert.Parameters.AddWithValue("email", (object?)input.Email ?? DBNull.Value);
-            insert.Parameters.AddWithValue("loc", (object?)input.LocationId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("qr", Ids.New("qr", 32));
-            insert.Parameters.AddWithValue("ref", (object?)referrer ?? DBNull.Value);
-            insert.Parameters.AddWithValue("tier", program.TierFor(0).Name);
-            insert.Parameters.AddWithValue("now", now);
-            if (await insert.ExecuteNonQueryAsync() == 0)
-            {
-                throw CloudFranException.Conflict("A member with this phone number already exists.");
-            }
+            throw CloudFranException.Conflict("A member with this phone number already exists.");
         }
         await tx.CommitAsync();
         return await GrainFactory.GetWallet(scope, memberId).GetAsync();
@@ -96,18 +78,15 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
             args.Add(("name", "%" + search.Name.ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%"));
         }
         if (search.LocationId is not null) { where += " AND location_id = @loc"; args.Add(("loc", search.LocationId)); }
-        var total = await db.ScalarAsync<long>($"SELECT count(*) FROM loyalty_members WHERE {where}", [.. args]);
-        args.Add(("limit", search.PageSize));
-        args.Add(("offset", (search.Page - 1) * search.PageSize));
-        var rows = await db.QueryAsync($"{MemberColumns} WHERE {where} ORDER BY created_at DESC, member_id LIMIT @limit OFFSET @offset",
-            ReadMember, [.. args]);
-        return new PagedList<MemberView>(rows, search.Page, search.PageSize, total);
+        return await db.PageAsync($"{MemberColumns} WHERE {where} ORDER BY created_at DESC, member_id",
+            ReadMember, search.Page, search.PageSize, [.. args]);
     }
 
     private const string MemberColumns =
         """
         SELECT member_id, name, phone, email, location_id, points_balance, lifetime_points, tier, wallet_balance, streak_days, badges::text,
-               checkins_total, auto_reload_threshold, auto_reload_amount, payment_method_id, created_at, last_activity_at, referred_by
+               checkins_total, auto_reload_threshold, auto_reload_amount, payment_method_id, created_at, last_activity_at, referred_by,
+               count(*) OVER ()
           FROM loyalty_members
         """;
 
@@ -148,13 +127,9 @@ public sealed class LoyaltyDirectoryGrain(PlatformDb db, TimeProvider clock, IOp
             _ => [],
         };
         var filter = kinds.Length == 0 ? "" : " AND kind = ANY(@kinds)";
-        var total = await db.ScalarAsync<long>($"SELECT count(*) FROM loyalty_ledger WHERE tenant_id = @t AND env = @e AND member_id = @m{filter}",
-            ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId), ("kinds", kinds));
-        var rows = await db.QueryAsync(
-            $"SELECT {LedgerWriter.Columns} FROM loyalty_ledger WHERE tenant_id = @t AND env = @e AND member_id = @m{filter} ORDER BY seq DESC LIMIT @limit OFFSET @offset",
-            LedgerWriter.Read, ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId), ("kinds", kinds),
-            ("limit", query.PageSize), ("offset", (query.Page - 1) * query.PageSize));
-        return new PagedList<LedgerEntryView>(rows, query.Page, query.PageSize, total);
+        return await db.PageAsync(
+            $"SELECT {LedgerWriter.Columns}, count(*) OVER () FROM loyalty_ledger WHERE tenant_id = @t AND env = @e AND member_id = @m{filter} ORDER BY seq DESC",
+            LedgerWriter.Read, query.Page, query.PageSize, ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId), ("kinds", kinds));
     }
 
     public async Task<LocationStatsView> StatsAsync(string? locationId)

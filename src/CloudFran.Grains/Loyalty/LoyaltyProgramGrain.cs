@@ -15,8 +15,7 @@ public sealed class LoyaltyProgramGrain(PlatformDb db, TimeProvider clock) : Gra
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        _scope = TenantScope.Parse(key[..key.LastIndexOf('/')]);
+        _scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
         return Task.CompletedTask;
     }
 

@@ -28,7 +28,7 @@ public sealed partial class LoyaltyRecoveryWorker(PlatformDb db, IGrainFactory g
 {
     protected override TimeSpan PollInterval => options.Value.SweepInterval;
 
-    private static TenantScope Scope(string tenant, string env) => new(tenant, DataEnvs.Parse(env));
+    private static TenantScope Scope(string tenant, string env) => TenantScope.Of(tenant, env);
 
     public override async Task<int> RunOnceAsync(CancellationToken ct)
     {

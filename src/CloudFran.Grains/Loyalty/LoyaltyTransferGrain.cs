@@ -34,9 +34,7 @@ public sealed class LoyaltyTransferGrain(PlatformDb db, TimeProvider clock, Loya
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        (_scope, _transferId) = (TenantScope.Parse(key[..cut]), key[(cut + 1)..]);
+        (_scope, _transferId) = ScopedKey.Parse(this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 
@@ -155,26 +153,17 @@ public sealed class LoyaltyTransferGrain(PlatformDb db, TimeProvider clock, Loya
 
     private async Task<TransferView> SetStatusAsync(string status, string? code, string? message, TransferView? completed)
     {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        await tx.ExecuteAsync(
             """
             UPDATE loyalty_transfers SET status = @status, failure_code = @code, failure_message = @message, updated_at = @now
              WHERE tenant_id = @t AND env = @e AND transfer_id = @id AND status NOT IN ('completed', 'failed')
-            """, conn, tx))
-        {
-            cmd.Parameters.AddWithValue("status", status);
-            cmd.Parameters.AddWithValue("code", (object?)code ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("message", (object?)message ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
-            cmd.Parameters.AddWithValue("t", _scope.TenantId);
-            cmd.Parameters.AddWithValue("e", _scope.EnvName);
-            cmd.Parameters.AddWithValue("id", _transferId);
-            await cmd.ExecuteNonQueryAsync();
-        }
+            """,
+            ("status", status), ("code", code), ("message", message), ("now", clock.GetUtcNow()), ("t", _scope.TenantId),
+            ("e", _scope.EnvName), ("id", _transferId));
         if (completed is not null)
         {
-            await EventOutbox.AppendAsync(conn, tx, _scope, "wallet.transfer", new
+            await EventOutbox.AppendAsync(tx, _scope, "wallet.transfer", new
             {
                 transferId = _transferId, kind = completed.Kind, from = completed.From, to = completed.To, points = completed.Points,
                 amount = completed.Amount,

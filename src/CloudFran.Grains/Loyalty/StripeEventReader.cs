@@ -45,7 +45,7 @@ public static class StripeEventReader
             "payment_intent.canceled" => "canceled",
             _ => "payment_failed",
         };
-        return new PaymentEvent(new TenantScope(tenant, DataEnvs.Parse(env)), loadId, member, intent.Id, status, intent.Amount,
+        return new PaymentEvent(TenantScope.Of(tenant, env), loadId, member, intent.Id, status, intent.Amount,
             intent.LastPaymentError?.Code);
     }
 

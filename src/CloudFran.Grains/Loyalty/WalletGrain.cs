@@ -191,15 +191,14 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         {
             try
             {
-                await using var conn = await db.Source.OpenConnectionAsync();
-                await using var tx = await conn.BeginTransactionAsync();
-                await LedgerWriter.InsertManyAsync(conn, tx, Scope, MemberId, plan.Accepted.Select((a, i) =>
+                await using var tx = await db.BeginAsync();
+                await LedgerWriter.InsertManyAsync(tx, Scope, MemberId, plan.Accepted.Select((a, i) =>
                     (a.Entry, s.Seq + 1 + i, a.Fingerprint, JsonSerializer.Serialize(a.Entry, Json.Options))).ToList());
-                await WalletRows.UpdateAfterEarnsAsync(conn, tx, Scope, MemberId, plan.Final, s.Version, now);
+                await WalletRows.UpdateAfterEarnsAsync(tx, Scope, MemberId, plan.Final, s.Version, now);
                 foreach (var a in plan.Accepted)
                 {
-                    await WalletEvents.PointsEarnedAsync(conn, tx, Scope, MemberId, a.Entry, a.Request, lifetime: null);
-                    await WalletEvents.TierChangedAsync(conn, tx, Scope, MemberId, a.TierBefore, a.Entry.Tier!, a.Entry.EntryId);
+                    await WalletEvents.PointsEarnedAsync(tx, Scope, MemberId, a.Entry, a.Request, lifetime: null);
+                    await WalletEvents.TierChangedAsync(tx, Scope, MemberId, a.TierBefore, a.Entry.Tier!, a.Entry.EntryId);
                 }
                 await tx.CommitAsync();
             }
@@ -236,7 +235,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
     /// nothing and returns the stored original (after <paramref name="afterReplay"/>).
     /// </summary>
     internal async Task<LedgerEntryView> WriteAsync(WalletState next, LedgerChange change,
-        Func<NpgsqlConnection, NpgsqlTransaction, LedgerEntryView, Task>? alsoInTransaction,
+        Func<PlatformTransaction, LedgerEntryView, Task>? alsoInTransaction,
         Func<LedgerEntryView, object>? shape = null, Func<Task>? afterReplay = null)
     {
         var s = await StateAsync();
@@ -245,12 +244,11 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
         var result = shape?.Invoke(entry) ?? entry;
         try
         {
-            await using var conn = await db.Source.OpenConnectionAsync();
-            await using var tx = await conn.BeginTransactionAsync();
-            if (!await WalletRows.InsertEntryAsync(conn, tx, Scope, MemberId, s, next, entry, change.Fingerprint,
+            await using var tx = await db.BeginAsync();
+            if (!await WalletRows.InsertEntryAsync(tx, Scope, MemberId, s, next, entry, change.Fingerprint,
                     JsonSerializer.Serialize(result, result.GetType(), Json.Options)))
             {
-                await tx.RollbackAsync();
+                await tx.Transaction!.RollbackAsync();
                 var original = await LedgerWriter.ReplayAsync<LedgerEntryView>(db, Scope, MemberId, change.IdempotencyKey, change.Fingerprint);
                 if (afterReplay is not null)
                 {
@@ -260,7 +258,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             }
             if (alsoInTransaction is not null)
             {
-                await alsoInTransaction(conn, tx, entry);
+                await alsoInTransaction(tx, entry);
             }
             await tx.CommitAsync();
             _state = next with { Version = s.Version + 1, Seq = s.Seq + 1 };

@@ -1,7 +1,6 @@
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Loyalty;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Loyalty;
 
@@ -37,7 +36,7 @@ public static class WalletLoads
     {
         var rows = await db.QueryAsync(
             "SELECT tenant_id, env, load_id, member_id FROM loyalty_wallet_loads WHERE payment_intent_id = @pi",
-            r => (new TenantScope(r.GetString(0), DataEnvs.Parse(r.GetString(1))), r.GetString(2), r.GetString(3)),
+            r => (TenantScope.Of(r.GetString(0), r.GetString(1)), r.GetString(2), r.GetString(3)),
             ("pi", paymentIntentId));
         return rows.Count == 0 ? null : rows[0];
     }
@@ -59,27 +58,17 @@ public static class WalletLoads
     }
 
     /// <summary>Records a pending load; false when the id already exists (nothing written).</summary>
-    public static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string memberId, string loadId,
-        decimal amount, string paymentMethod, bool autoReload, string idempotencyKey, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static async Task<bool> InsertAsync(PlatformTransaction tx, TenantScope scope, string memberId, string loadId,
+        decimal amount, string paymentMethod, bool autoReload, string idempotencyKey, DateTimeOffset now) =>
+        await tx.ExecuteAsync(
             """
             INSERT INTO loyalty_wallet_loads (tenant_id, env, load_id, member_id, amount, payment_method_id, auto_reload, idempotency_key,
                                               status, created_at, updated_at)
             VALUES (@t, @e, @id, @m, @amount, @pm, @auto, @key, 'pending', @now, @now)
             ON CONFLICT DO NOTHING
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", loadId);
-        cmd.Parameters.AddWithValue("m", memberId);
-        cmd.Parameters.AddWithValue("amount", amount);
-        cmd.Parameters.AddWithValue("pm", paymentMethod);
-        cmd.Parameters.AddWithValue("auto", autoReload);
-        cmd.Parameters.AddWithValue("key", idempotencyKey);
-        cmd.Parameters.AddWithValue("now", now);
-        return await cmd.ExecuteNonQueryAsync() == 1;
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", loadId), ("m", memberId), ("amount", amount), ("pm", paymentMethod),
+            ("auto", autoReload), ("key", idempotencyKey), ("now", now)) == 1;
 
     private const string SetSql =
         """
@@ -95,18 +84,8 @@ public static class WalletLoads
             ("t", scope.TenantId), ("e", scope.EnvName), ("id", loadId));
 
     /// <summary>Marks a load succeeded in the transaction that credits it.</summary>
-    public static async Task SetSucceededAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string loadId,
-        string? paymentIntentId, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(SetSql, conn, tx);
-        cmd.Parameters.AddWithValue("s", "succeeded");
-        cmd.Parameters.AddWithValue("pi", (object?)paymentIntentId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("code", DBNull.Value);
-        cmd.Parameters.AddWithValue("msg", DBNull.Value);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("id", loadId);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public static Task SetSucceededAsync(PlatformTransaction tx, TenantScope scope, string loadId, string? paymentIntentId,
+        DateTimeOffset now) =>
+        tx.ExecuteAsync(SetSql, ("s", "succeeded"), ("pi", paymentIntentId), ("code", null), ("msg", null), ("now", now),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("id", loadId));
 }

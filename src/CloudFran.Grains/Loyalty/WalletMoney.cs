@@ -74,10 +74,10 @@ internal sealed class WalletMoney(WalletGrain wallet, PlatformDb db, TimeProvide
                 wantsReload = false;
             }
         }
-        var entry = await wallet.WriteAsync(next, change, async (conn, tx, e) =>
+        var entry = await wallet.WriteAsync(next, change, async (tx, e) =>
         {
             var id = Ids.New("wld");
-            if (wantsReload && await WalletLoads.InsertAsync(conn, tx, Scope, MemberId, id, next.ReloadAmount!.Value, next.PaymentMethod!, true,
+            if (wantsReload && await WalletLoads.InsertAsync(tx, Scope, MemberId, id, next.ReloadAmount!.Value, next.PaymentMethod!, true,
                     $"auto:{e.EntryId}", e.CreatedAt))
             {
                 reloadId = id;
@@ -130,14 +130,13 @@ internal sealed class WalletMoney(WalletGrain wallet, PlatformDb db, TimeProvide
         {
             throw WalletLoadRules.DailyLimitExceeded(loadedToday, request.Amount, program.DailyStoredValueLimit);
         }
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        if (!await WalletLoads.InsertAsync(conn, tx, Scope, MemberId, loadId, request.Amount, next.PaymentMethod!, false, request.IdempotencyKey, now))
+        await using var tx = await db.BeginAsync();
+        if (!await WalletLoads.InsertAsync(tx, Scope, MemberId, loadId, request.Amount, next.PaymentMethod!, false, request.IdempotencyKey, now))
         {
-            await tx.RollbackAsync();
+            await tx.Transaction!.RollbackAsync();
             return await WalletLoads.ReadRowAsync(db, Scope, loadId) ?? throw LoyaltyErrors.KeyReused();
         }
-        if (!await WalletRows.SaveSettingsAsync(conn, tx, Scope, MemberId, next, now))
+        if (!await WalletRows.SaveSettingsAsync(tx, Scope, MemberId, next, now))
         {
             wallet.Saved(null);
             throw new InvalidOperationException("The member row changed under its single writer.");
@@ -200,10 +199,10 @@ internal sealed class WalletMoney(WalletGrain wallet, PlatformDb db, TimeProvide
         var entry = await wallet.WriteAsync(next,
             new LedgerChange("wallet_load", 0, load.Amount, $"load:{load.LoadId}", LedgerWriter.Fingerprint("load", load.LoadId, load.Amount),
                 load.LoadId, null, "Wallet loaded by card"),
-            async (conn, tx, e) =>
+            async (tx, e) =>
             {
-                await WalletEvents.FundsLoadedAsync(conn, tx, Scope, MemberId, load.LoadId, load.Amount, e);
-                await WalletLoads.SetSucceededAsync(conn, tx, Scope, load.LoadId, paymentIntentId, now);
+                await WalletEvents.FundsLoadedAsync(tx, Scope, MemberId, load.LoadId, load.Amount, e);
+                await WalletLoads.SetSucceededAsync(tx, Scope, load.LoadId, paymentIntentId, now);
             },
             afterReplay: () => WalletLoads.SetAsync(db, Scope, load.LoadId, "succeeded", paymentIntentId, null, null, now));
         return entry.Replayed
@@ -286,11 +285,11 @@ internal sealed class WalletMoney(WalletGrain wallet, PlatformDb db, TimeProvide
         var next = s with { Wallet = s.Wallet + delta, LastActivity = clock.GetUtcNow() };
         var change = new LedgerChange(ledgerKind, 0, delta, $"stripe-{kind}:{stripeId}", LedgerWriter.Fingerprint("stripe", kind, stripeId, loadId),
             loadId, null, description);
-        var written = await wallet.WriteAsync(next, change, async (conn, tx, e) =>
+        var written = await wallet.WriteAsync(next, change, async (tx, e) =>
         {
-            await WalletRefunds.InsertAsync(conn, tx, Scope, stripeId, kind, loadId, MemberId, amount, source, reason, idempotencyKey, fingerprint,
+            await WalletRefunds.InsertAsync(tx, Scope, stripeId, kind, loadId, MemberId, amount, source, reason, idempotencyKey, fingerprint,
                 e.EntryId, e.CreatedAt);
-            await WalletEvents.StripeMovementAsync(conn, tx, Scope, eventType, MemberId, loadId, amount, stripeId, source, reason, e);
+            await WalletEvents.StripeMovementAsync(tx, Scope, eventType, MemberId, loadId, amount, stripeId, source, reason, e);
         });
         if (idempotencyKey is not null)
         {

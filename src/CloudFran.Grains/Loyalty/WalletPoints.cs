@@ -30,14 +30,14 @@ internal sealed class WalletPoints(WalletGrain wallet, PlatformDb db, TimeProvid
         }
         var next = EarnRules.Earn(program, s, request, points, now);
         var entry = await wallet.WriteAsync(next, new LedgerChange("earn", points, 0, request.IdempotencyKey, fp, request.Reference, request.LocationId, description),
-            async (conn, tx, e) =>
+            async (tx, e) =>
             {
-                await WalletEvents.PointsEarnedAsync(conn, tx, wallet.Scope, wallet.MemberId, e, request, next.Lifetime);
-                await WalletEvents.TierChangedAsync(conn, tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId);
+                await WalletEvents.PointsEarnedAsync(tx, wallet.Scope, wallet.MemberId, e, request, next.Lifetime);
+                await WalletEvents.TierChangedAsync(tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId);
                 if (referralId is not null)
                 {
-                    await WalletRows.CompleteReferralAsync(conn, tx, wallet.Scope, referralId, now);
-                    await WalletEvents.ReferralCompleteAsync(conn, tx, wallet.Scope, referralId, s.ReferredBy, wallet.MemberId, e.EntryId);
+                    await WalletRows.CompleteReferralAsync(tx, wallet.Scope, referralId, now);
+                    await WalletEvents.ReferralCompleteAsync(tx, wallet.Scope, referralId, s.ReferredBy, wallet.MemberId, e.EntryId);
                 }
             });
         if (referralId is not null && !entry.Replayed)
@@ -57,10 +57,10 @@ internal sealed class WalletPoints(WalletGrain wallet, PlatformDb db, TimeProvid
         return await wallet.WriteAsync(next,
             new LedgerChange("referral_bonus", points, 0, $"referral:{referralId}", LedgerWriter.Fingerprint("referral", referralId), referralId, null,
                 "Referral bonus"),
-            async (conn, tx, e) =>
+            async (tx, e) =>
             {
-                await WalletRows.RewardReferralAsync(conn, tx, wallet.Scope, referralId, clock.GetUtcNow());
-                await WalletEvents.TierChangedAsync(conn, tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId);
+                await WalletRows.RewardReferralAsync(tx, wallet.Scope, referralId, clock.GetUtcNow());
+                await WalletEvents.TierChangedAsync(tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId);
             },
             afterReplay: () => WalletRows.RewardReferralAsync(db, wallet.Scope, referralId));
     }
@@ -92,7 +92,7 @@ internal sealed class WalletPoints(WalletGrain wallet, PlatformDb db, TimeProvid
         }
         var next = s with { Points = s.Points - points, LastActivity = clock.GetUtcNow() };
         return await wallet.WriteAsync(next, new LedgerChange("redeem", -points, 0, request.IdempotencyKey, fp, request.Reference, request.LocationId, description),
-            (conn, tx, e) => WalletEvents.RewardRedeemedAsync(conn, tx, wallet.Scope, wallet.MemberId, points, request, e));
+            (tx, e) => WalletEvents.RewardRedeemedAsync(tx, wallet.Scope, wallet.MemberId, points, request, e));
     }
 
     public async Task<LedgerEntryView> RefundAsync(PointsRefundRequest request)
@@ -108,7 +108,7 @@ internal sealed class WalletPoints(WalletGrain wallet, PlatformDb db, TimeProvid
         var lifetime = Math.Max(0, s.Lifetime - request.Points);
         var next = s with { Points = s.Points - request.Points, Lifetime = lifetime, Tier = program.TierFor(lifetime).Name };
         return await wallet.WriteAsync(next, new LedgerChange("refund", -request.Points, 0, request.IdempotencyKey, fp, request.Reference, null, "Purchase refunded"),
-            (conn, tx, e) => WalletEvents.TierChangedAsync(conn, tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId));
+            (tx, e) => WalletEvents.TierChangedAsync(tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId));
     }
 
     public async Task ExpireAsync(LoyaltyProgram program)
@@ -142,10 +142,10 @@ internal sealed class WalletPoints(WalletGrain wallet, PlatformDb db, TimeProvid
         CheckinView? view = null;
         var entry = await wallet.WriteAsync(next,
             new LedgerChange("checkin", program.VisitBonusPoints, 0, key, fp, idempotencyKey, locationId, $"Check-in (day {streak} of streak)"),
-            async (conn, tx, e) =>
+            async (tx, e) =>
             {
-                await WalletEvents.CheckinAsync(conn, tx, wallet.Scope, wallet.MemberId, locationId, program.VisitBonusPoints, streak, newBadges, e.EntryId);
-                await WalletEvents.TierChangedAsync(conn, tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId);
+                await WalletEvents.CheckinAsync(tx, wallet.Scope, wallet.MemberId, locationId, program.VisitBonusPoints, streak, newBadges, e.EntryId);
+                await WalletEvents.TierChangedAsync(tx, wallet.Scope, wallet.MemberId, s.Tier, next.Tier, e.EntryId);
             },
             shape: e => view = new CheckinView(wallet.MemberId, locationId, program.VisitBonusPoints, e.PointsBalance, streak, newBadges, next.Badges,
                 e.EntryId, false));

@@ -1,7 +1,6 @@
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Loyalty;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Loyalty;
 
@@ -42,31 +41,16 @@ public static class WalletRefunds
             ("t", scope.TenantId), ("e", scope.EnvName), ("l", loadId));
 
     /// <summary>The movement row, in the transaction of its ledger entry.</summary>
-    public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string stripeId, string kind, string loadId,
-        string memberId, decimal amount, string source, string? reason, string? idempotencyKey, string? fingerprint, string entryId, DateTimeOffset now)
-    {
-        await using var insert = new NpgsqlCommand(
+    public static Task InsertAsync(PlatformTransaction tx, TenantScope scope, string stripeId, string kind, string loadId,
+        string memberId, decimal amount, string source, string? reason, string? idempotencyKey, string? fingerprint, string entryId, DateTimeOffset now) =>
+        tx.ExecuteAsync(
             """
             INSERT INTO loyalty_wallet_refunds (tenant_id, env, stripe_id, kind, load_id, member_id, amount, source, reason, idempotency_key,
                                                 fingerprint, entry_id, created_at)
             VALUES (@t, @e, @s, @k, @l, @m, @a, @src, @r, @key, @fp, @entry, @now)
-            """, conn, tx);
-        var p = insert.Parameters;
-        p.AddWithValue("t", scope.TenantId);
-        p.AddWithValue("e", scope.EnvName);
-        p.AddWithValue("s", stripeId);
-        p.AddWithValue("k", kind);
-        p.AddWithValue("l", loadId);
-        p.AddWithValue("m", memberId);
-        p.AddWithValue("a", amount);
-        p.AddWithValue("src", source);
-        p.AddWithValue("r", (object?)reason ?? DBNull.Value);
-        p.AddWithValue("key", (object?)idempotencyKey ?? DBNull.Value);
-        p.AddWithValue("fp", (object?)fingerprint ?? DBNull.Value);
-        p.AddWithValue("entry", entryId);
-        p.AddWithValue("now", now);
-        await insert.ExecuteNonQueryAsync();
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("s", stripeId), ("k", kind), ("l", loadId), ("m", memberId), ("a", amount),
+            ("src", source), ("r", reason), ("key", idempotencyKey), ("fp", fingerprint), ("entry", entryId), ("now", now));
 
     /// <summary>The webhook recorded this Stripe refund first (e.g. after a crash between Stripe and the debit): attach the API's key to it.</summary>
     public static Task AttachKeyAsync(PlatformDb db, TenantScope scope, string stripeId, string kind, string idempotencyKey, string? fingerprint,

@@ -2,7 +2,6 @@ using System.Text.Json;
 using CloudFran.Abstractions.Keys;
 using CloudFran.Abstractions.Loyalty;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Loyalty;
 
@@ -32,76 +31,48 @@ public static class WalletRows
             ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId));
 
     /// <summary>One ledger entry and the balance row it leads to; false for a replayed key (nothing written).</summary>
-    public static Task<bool> InsertEntryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string memberId, WalletState s,
+    public static Task<bool> InsertEntryAsync(PlatformTransaction tx, TenantScope scope, string memberId, WalletState s,
         WalletState next, LedgerEntryView entry, string fingerprint, string resultJson) =>
-        LedgerWriter.InsertAsync(conn, tx, scope, memberId, entry, s.Seq + 1, fingerprint, resultJson,
+        LedgerWriter.InsertAsync(tx, scope, memberId, entry, s.Seq + 1, fingerprint, resultJson,
             """
             UPDATE loyalty_members SET points_balance = @pb, lifetime_points = @lp, wallet_balance = @wb, tier = @tier, streak_days = @streak,
                    last_checkin_date = @lcd, checkins_total = @ct, badges = @badges::jsonb, first_purchase_at = @fpa, last_activity_at = @la,
                    version = version + 1, updated_at = @now
              WHERE tenant_id = @t AND env = @e AND member_id = @acct AND version = @v
             """,
-            p =>
-            {
-                p.AddWithValue("pb", next.Points);
-                p.AddWithValue("lp", next.Lifetime);
-                p.AddWithValue("wb", next.Wallet);
-                p.AddWithValue("tier", next.Tier);
-                p.AddWithValue("streak", next.Streak);
-                p.AddWithValue("lcd", next.LastCheckin is { } d ? d : DBNull.Value);
-                p.AddWithValue("ct", next.Checkins);
-                p.AddWithValue("badges", JsonSerializer.Serialize(next.Badges));
-                p.AddWithValue("fpa", (object?)next.FirstPurchaseAt ?? DBNull.Value);
-                p.AddWithValue("la", (object?)next.LastActivity ?? DBNull.Value);
-                p.AddWithValue("v", s.Version);
-            });
+            ("pb", next.Points), ("lp", next.Lifetime), ("wb", next.Wallet), ("tier", next.Tier), ("streak", next.Streak),
+            ("lcd", next.LastCheckin), ("ct", next.Checkins), ("badges", JsonSerializer.Serialize(next.Badges)),
+            ("fpa", next.FirstPurchaseAt), ("la", next.LastActivity), ("v", s.Version));
 
     /// <summary>The balance row after a batch of earns (its ledger rows are inserted in the same transaction).</summary>
-    public static async Task UpdateAfterEarnsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string memberId, WalletState work,
+    public static async Task UpdateAfterEarnsAsync(PlatformTransaction tx, TenantScope scope, string memberId, WalletState work,
         long version, DateTimeOffset now)
     {
-        await using var update = new NpgsqlCommand(
+        var updated = await tx.ExecuteAsync(
             """
             UPDATE loyalty_members SET points_balance = @pb, lifetime_points = @lp, tier = @tier, first_purchase_at = @fpa,
                    last_activity_at = @la, version = version + 1, updated_at = @now
              WHERE tenant_id = @t AND env = @e AND member_id = @m AND version = @v
-            """, conn, tx);
-        update.Parameters.AddWithValue("pb", work.Points);
-        update.Parameters.AddWithValue("lp", work.Lifetime);
-        update.Parameters.AddWithValue("tier", work.Tier);
-        update.Parameters.AddWithValue("fpa", (object?)work.FirstPurchaseAt ?? DBNull.Value);
-        update.Parameters.AddWithValue("la", (object?)work.LastActivity ?? DBNull.Value);
-        update.Parameters.AddWithValue("now", now);
-        update.Parameters.AddWithValue("t", scope.TenantId);
-        update.Parameters.AddWithValue("e", scope.EnvName);
-        update.Parameters.AddWithValue("m", memberId);
-        update.Parameters.AddWithValue("v", version);
-        if (await update.ExecuteNonQueryAsync() != 1)
+            """,
+            ("pb", work.Points), ("lp", work.Lifetime), ("tier", work.Tier), ("fpa", work.FirstPurchaseAt), ("la", work.LastActivity),
+            ("now", now), ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId), ("v", version));
+        if (updated != 1)
         {
             throw new InvalidOperationException($"The balance row of {memberId} changed under its single writer (version mismatch).");
         }
     }
 
     /// <summary>Payment method and auto-reload settings; false when the row changed under its single writer.</summary>
-    public static async Task<bool> SaveSettingsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string memberId,
-        WalletState next, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static async Task<bool> SaveSettingsAsync(PlatformTransaction tx, TenantScope scope, string memberId,
+        WalletState next, DateTimeOffset now) =>
+        await tx.ExecuteAsync(
             """
             UPDATE loyalty_members SET auto_reload_threshold = @th, auto_reload_amount = @amt, payment_method_id = @pm,
                    version = version + 1, updated_at = @now
              WHERE tenant_id = @t AND env = @e AND member_id = @m AND version = @v
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("th", (object?)next.ReloadThreshold ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("amt", (object?)next.ReloadAmount ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("pm", (object?)next.PaymentMethod ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("m", memberId);
-        cmd.Parameters.AddWithValue("v", next.Version);
-        return await cmd.ExecuteNonQueryAsync() == 1;
-    }
+            """,
+            ("th", next.ReloadThreshold), ("amt", next.ReloadAmount), ("pm", next.PaymentMethod), ("now", now),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId), ("v", next.Version)) == 1;
 
     /// <summary>The referral of a referred member still waiting for their first purchase.</summary>
     public static Task<string?> JoinedReferralAsync(PlatformDb db, TenantScope scope, string memberId) =>
@@ -109,31 +80,15 @@ public static class WalletRows
             "SELECT referral_id FROM loyalty_referrals WHERE tenant_id = @t AND env = @e AND referred_member_id = @m AND status = 'joined'",
             ("t", scope.TenantId), ("e", scope.EnvName), ("m", memberId));
 
-    public static async Task CompleteReferralAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string referralId,
-        DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static Task CompleteReferralAsync(PlatformTransaction tx, TenantScope scope, string referralId, DateTimeOffset now) =>
+        tx.ExecuteAsync(
             "UPDATE loyalty_referrals SET status = 'completed', updated_at = @now WHERE tenant_id = @t AND env = @e AND referral_id = @r AND status = 'joined'",
-            conn, tx);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("r", referralId);
-        await cmd.ExecuteNonQueryAsync();
-    }
+            ("now", now), ("t", scope.TenantId), ("e", scope.EnvName), ("r", referralId));
 
-    public static async Task RewardReferralAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string referralId,
-        DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static Task RewardReferralAsync(PlatformTransaction tx, TenantScope scope, string referralId, DateTimeOffset now) =>
+        tx.ExecuteAsync(
             "UPDATE loyalty_referrals SET status = 'rewarded', updated_at = @now WHERE tenant_id = @t AND env = @e AND referral_id = @r",
-            conn, tx);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("r", referralId);
-        await cmd.ExecuteNonQueryAsync();
-    }
+            ("now", now), ("t", scope.TenantId), ("e", scope.EnvName), ("r", referralId));
 
     /// <summary>A replayed bonus: the entry exists, make sure the referral says so.</summary>
     public static Task RewardReferralAsync(PlatformDb db, TenantScope scope, string referralId) =>
