@@ -200,7 +200,7 @@ public sealed class GiftCardGrain(PlatformDb db, TimeProvider clock) : Grain, IG
                 ("status", status), ("v", version));
             if (!inserted)
             {
-                await tx.Transaction!.RollbackAsync();
+                await tx.RollbackAsync();
                 var original = await LedgerWriter.ReplayAsync<LedgerEntryView>(db, _scope, _cardId, key, fp);
                 return original! with { Replayed = true };
             }

@@ -248,7 +248,7 @@ public sealed partial class WalletGrain(PlatformDb db, TimeProvider clock, ILogg
             if (!await WalletRows.InsertEntryAsync(tx, Scope, MemberId, s, next, entry, change.Fingerprint,
                     JsonSerializer.Serialize(result, result.GetType(), Json.Options)))
             {
-                await tx.Transaction!.RollbackAsync();
+                await tx.RollbackAsync();
                 var original = await LedgerWriter.ReplayAsync<LedgerEntryView>(db, Scope, MemberId, change.IdempotencyKey, change.Fingerprint);
                 if (afterReplay is not null)
                 {

@@ -133,7 +133,7 @@ internal sealed class WalletMoney(WalletGrain wallet, PlatformDb db, TimeProvide
         await using var tx = await db.BeginAsync();
         if (!await WalletLoads.InsertAsync(tx, Scope, MemberId, loadId, request.Amount, next.PaymentMethod!, false, request.IdempotencyKey, now))
         {
-            await tx.Transaction!.RollbackAsync();
+            await tx.RollbackAsync();
             return await WalletLoads.ReadRowAsync(db, Scope, loadId) ?? throw LoyaltyErrors.KeyReused();
         }
         if (!await WalletRows.SaveSettingsAsync(tx, Scope, MemberId, next, now))
