@@ -30,10 +30,10 @@ public static class BenchRoutes
     private static readonly Dictionary<string, Func<IGrainFactory, TenantScope, string, int, Task>> Kinds = new()
     {
         // A franchise location created with a name and an address: activation reads its row, keeps the view.
-        ["location"] = (grains, scope, run, i) => grains.GetLocationGrain(scope, $"loc_{run}{i:D6}").CreateAsync(new LocationInput(
+        ["location"] = (grains, scope, run, i) => grains.GetLocation(scope, $"loc_{run}{i:D6}").CreateAsync(new LocationInput(
             $"Bench location {i}", new Address($"{i} Bench St", "Austin", "TX", "78701", "US"), null, null, null, "UTC", null)),
         // A tenant's usage counter (Orleans persistent state read through the ADO.NET grain storage), one per tenant.
-        ["usage"] = (grains, _, run, i) => grains.GetTenantUsageGrain($"tn_{run}{i:D6}").GetAsync("2026-01", null),
+        ["usage"] = (grains, _, run, i) => grains.GetTenantUsage($"tn_{run}{i:D6}").GetAsync("2026-01", null),
         // A loyalty member enrolled through the directory (its row), then its wallet read: the idle wallet grain
         // holds the member's balances, tier, streak and settings as a real one does between purchases.
         ["wallet"] = async (grains, scope, run, i) =>

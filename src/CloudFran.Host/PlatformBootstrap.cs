@@ -22,7 +22,7 @@ public sealed partial class PlatformBootstrap(IGrainFactory grains, PlatformDb d
                 throw new InvalidOperationException(
                     "CLOUDFRAN_BOOTSTRAP_ADMIN_KEY must be 'sk_admin_' followed by 20-100 letters and digits.");
             }
-            await grains.GetPlatformAdminGrain().RegisterBootstrapKeyAsync(adminKey);
+            await grains.GetPlatformAdmin().RegisterBootstrapKeyAsync(adminKey);
             LogBootstrap(logger);
         }
         if (config.GetValue("CLOUDFRAN_SEED_DEMO", false))
@@ -47,11 +47,11 @@ public sealed partial class PlatformBootstrap(IGrainFactory grains, PlatformDb d
             return;
         }
 
-        var created = await grains.GetPlatformAdminGrain().CreateTenantAsync(
+        var created = await grains.GetPlatformAdmin().CreateTenantAsync(
             new NewTenant("Demo Burger Co.", "pro", "active", "America/New_York", null, null));
         var tenantId = created.Tenant.TenantId;
         var key = created.Keys.First(k => k.Key.Type == "live").Secret;
-        var location = await grains.GetLocationGrain(new TenantScope(tenantId, DataEnv.Live), Ids.New("loc")).CreateAsync(
+        var location = await grains.GetLocation(new TenantScope(tenantId, DataEnv.Live), Ids.New("loc")).CreateAsync(
             new LocationInput("Demo Burger — Main Street",
                 new Address("100 Main Street", "Springfield", "IL", "62701", "US"), "+12175550123",
                 new Dictionary<string, IReadOnlyList<OpenInterval>>

@@ -175,7 +175,7 @@ public interface ILeadsGrain : IGrainWithStringKey
 public static class CrmGrainFactoryExtensions
 {
     public static ILeadsGrain GetLeads(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<ILeadsGrain>($"{scope}/leads");
+        factory.GetGrain<ILeadsGrain>(new ScopedKey(scope, "leads").ToString());
 }
 
 [GenerateSerializer, Immutable, Alias("cf.GatewayRateDecision")]

@@ -63,7 +63,7 @@ public interface ILocationDirectoryGrain : IGrainWithStringKey
 
 public static class LocationGrainFactoryExtensions
 {
-    public static ILocationGrain GetLocationGrain(this IGrainFactory factory, TenantScope scope, string locationId) =>
+    public static ILocationGrain GetLocation(this IGrainFactory factory, TenantScope scope, string locationId) =>
         factory.GetGrain<ILocationGrain>(new LocationKey(scope, locationId).ToString());
 
     public static ILocationDirectoryGrain GetLocationDirectory(this IGrainFactory factory, TenantScope scope) =>

@@ -51,16 +51,16 @@ public interface IPlatformAdminGrain : IGrainWithStringKey
 
 public static class PlatformGrainFactoryExtensions
 {
-    public static IApiKeyGrain GetApiKeyGrain(this IGrainFactory factory, string keyHash) =>
+    public static IApiKeyGrain GetApiKey(this IGrainFactory factory, string keyHash) =>
         factory.GetGrain<IApiKeyGrain>("ak-" + keyHash);
 
-    public static ITenantGrain GetTenantGrain(this IGrainFactory factory, string tenantId) =>
+    public static ITenantGrain GetTenant(this IGrainFactory factory, string tenantId) =>
         factory.GetGrain<ITenantGrain>(RequireTenant(tenantId));
 
-    public static ITenantUsageGrain GetTenantUsageGrain(this IGrainFactory factory, string tenantId) =>
+    public static ITenantUsageGrain GetTenantUsage(this IGrainFactory factory, string tenantId) =>
         factory.GetGrain<ITenantUsageGrain>(RequireTenant(tenantId) + "/usage");
 
-    public static IPlatformAdminGrain GetPlatformAdminGrain(this IGrainFactory factory) =>
+    public static IPlatformAdminGrain GetPlatformAdmin(this IGrainFactory factory) =>
         factory.GetGrain<IPlatformAdminGrain>(GrainKeyTenancy.PlatformKey);
 
     internal static string RequireTenant(string tenantId) =>

@@ -102,5 +102,5 @@ public static class WebhookEventTypes
 public static class WebhookGrainFactoryExtensions
 {
     public static IWebhookEndpointsGrain GetWebhookEndpoints(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IWebhookEndpointsGrain>($"{scope}/webhooks");
+        factory.GetGrain<IWebhookEndpointsGrain>(new ScopedKey(scope, "webhooks").ToString());
 }

@@ -276,7 +276,7 @@ public sealed class LocationCalendarGrain(PlatformDb db, TimeProvider clock) : G
 
     private async Task<LocationView> RequireLocationAsync()
     {
-        var location = await GrainFactory.GetLocationGrain(_scope, _locationId).GetAsync();
+        var location = await GrainFactory.GetLocation(_scope, _locationId).GetAsync();
         if (location.Status == "inactive")
         {
             throw CloudFranException.Invalid("locationId", "The location is inactive.");

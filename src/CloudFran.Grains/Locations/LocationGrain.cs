@@ -41,7 +41,7 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
             throw CloudFranException.Conflict("A location with this id already exists.");
         }
         LocationRules.Validate(input, create: true);
-        var timezone = input.Timezone ?? (await GrainFactory.GetTenantGrain(_key.Scope.TenantId).GetAsync()).Timezone;
+        var timezone = input.Timezone ?? (await GrainFactory.GetTenant(_key.Scope.TenantId).GetAsync()).Timezone;
         var now = clock.GetUtcNow();
         var view = new LocationView(_key.LocationId, input.Name!.Trim(), Normalize(input.Address!), input.Phone,
             input.Hours ?? new Dictionary<string, IReadOnlyList<OpenInterval>>(), input.Services ?? [], timezone,

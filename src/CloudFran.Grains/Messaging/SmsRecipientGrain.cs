@@ -199,7 +199,7 @@ public sealed partial class SmsRecipientGrain(
             await tx.CommitAsync();
         }
 
-        var business = (await GrainFactory.GetTenantGrain(_scope.TenantId).GetAsync()).BusinessName;
+        var business = (await GrainFactory.GetTenant(_scope.TenantId).GetAsync()).BusinessName;
         string? reply = null;
         switch (kind)
         {

@@ -115,7 +115,7 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
             var monthly = _key.Type == KeyType.Test ? 0 : _limits!.MonthlyCalls;
             if (monthly > 0)
             {
-                var quota = await GrainFactory.GetTenantUsageGrain(_key.TenantId!).TryConsumeAsync(_key.Type, monthly);
+                var quota = await GrainFactory.GetTenantUsage(_key.TenantId!).TryConsumeAsync(_key.Type, monthly);
                 if (!quota.Allowed)
                 {
                     return Decision(AuthOutcome.QuotaExceeded, limit, remaining, reset, SecondsToNextMonth(now));
@@ -168,7 +168,7 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
         }
         var count = _unflushed;
         _unflushed = 0;
-        await GrainFactory.GetTenantUsageGrain(_key.TenantId).AddAsync(_key.Type, count);
+        await GrainFactory.GetTenantUsage(_key.TenantId).AddAsync(_key.Type, count);
     }
 
     private static int SecondsToNextMonth(DateTimeOffset now)
@@ -181,7 +181,7 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
     {
         if (_limits is null || now - _limitsLoadedAt > options.Value.TenantRefresh)
         {
-            _limits = await GrainFactory.GetTenantGrain(_key!.TenantId!).GetLimitsAsync();
+            _limits = await GrainFactory.GetTenant(_key!.TenantId!).GetLimitsAsync();
             _limitsLoadedAt = now;
         }
         return _limits;

@@ -38,7 +38,7 @@ public sealed class PlatformAdminGrain(PlatformDb db) : Grain, IPlatformAdminGra
     }
 
     public Task<CreatedTenant> CreateTenantAsync(NewTenant tenant) =>
-        GrainFactory.GetTenantGrain(Ids.New("tn")).CreateAsync(tenant);
+        GrainFactory.GetTenant(Ids.New("tn")).CreateAsync(tenant);
 
     public async Task RegisterBootstrapKeyAsync(string secret)
     {
@@ -50,6 +50,6 @@ public sealed class PlatformAdminGrain(PlatformDb db) : Grain, IPlatformAdminGra
             ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL
             """,
             ("kid", "key_boot" + hash[..12]), ("hash", hash), ("last4", secret[^4..]));
-        await GrainFactory.GetApiKeyGrain(hash).InvalidateAsync();
+        await GrainFactory.GetApiKey(hash).InvalidateAsync();
     }
 }

@@ -157,7 +157,7 @@ public sealed class TenantGrain(PlatformDb db, TimeProvider clock) : Grain, ITen
         {
             throw CloudFranException.NotFound("API key");
         }
-        await GrainFactory.GetApiKeyGrain(hash).InvalidateAsync();
+        await GrainFactory.GetApiKey(hash).InvalidateAsync();
     }
 
     private TenantView Require() => _tenant ?? throw CloudFranException.NotFound("Tenant");
@@ -203,7 +203,7 @@ public sealed class TenantGrain(PlatformDb db, TimeProvider clock) : Grain, ITen
     {
         var hashes = await db.QueryAsync("SELECT key_hash FROM api_keys WHERE tenant_id = @id AND revoked_at IS NULL",
             r => r.GetString(0), ("id", TenantId));
-        await Task.WhenAll(hashes.Select(h => GrainFactory.GetApiKeyGrain(h).InvalidateAsync()));
+        await Task.WhenAll(hashes.Select(h => GrainFactory.GetApiKey(h).InvalidateAsync()));
     }
 
     private async Task<TenantView?> LoadAsync() =>

@@ -72,7 +72,7 @@ public sealed partial class CallSessionGrain(
         {
             try
             {
-                location = await GrainFactory.GetLocationGrain(_scope, _locationId).GetAsync();
+                location = await GrainFactory.GetLocation(_scope, _locationId).GetAsync();
                 services = await GrainFactory.GetLocationCalendar(_scope, _locationId).ListServicesAsync();
             }
             catch (CloudFranException e)

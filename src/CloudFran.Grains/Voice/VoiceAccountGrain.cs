@@ -29,7 +29,7 @@ public sealed class VoiceAccountGrain(PlatformDb db, TimeProvider clock, Convers
     {
         if (locationId.Length > 0)
         {
-            await GrainFactory.GetLocationGrain(_scope, locationId).GetAsync(); // 404 for another tenant's or an unknown location
+            await GrainFactory.GetLocation(_scope, locationId).GetAsync(); // 404 for another tenant's or an unknown location
         }
         if (settings.Engine == "llm" && !engines.LlmConfigured)
         {
@@ -121,7 +121,7 @@ public sealed class VoiceAccountGrain(PlatformDb db, TimeProvider clock, Convers
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         if (request.LocationId is { } locationId)
         {
-            LocationView location = await GrainFactory.GetLocationGrain(_scope, locationId).GetAsync();
+            LocationView location = await GrainFactory.GetLocation(_scope, locationId).GetAsync();
             var zone = TimeZoneInfo.FindSystemTimeZoneById(location.Timezone);
             today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
             services = (await GrainFactory.GetLocationCalendar(_scope, locationId).ListServicesAsync()).Select(s => s.Name).ToList();

@@ -113,7 +113,7 @@ public sealed class LeadGatewayAuth(IGrainFactory grains, [FromKeyedServices(Lea
         TenantLimits limits;
         try
         {
-            limits = await grains.GetTenantGrain(tenantId).GetLimitsAsync();
+            limits = await grains.GetTenant(tenantId).GetLimitsAsync();
         }
         catch (CloudFranException e) when (e.Kind == ErrorKind.NotFound)
         {

@@ -41,7 +41,7 @@ public sealed class LeadGatewayKeyHandler(IOptionsMonitor<AuthenticationSchemeOp
             return AuthenticateResult.Fail("The API key is not valid.");
         }
         var minRole = Context.GetEndpoint()?.Metadata.GetMetadata<GatewayAccess>()?.MinRole ?? Role.Admin;
-        var decision = await grains.GetApiKeyGrain(hash).AuthorizeAsync(new AuthRequest(false, Credentials.TenantHeaderOf(Request) ?? keyTenant, minRole));
+        var decision = await grains.GetApiKey(hash).AuthorizeAsync(new AuthRequest(false, Credentials.TenantHeaderOf(Request) ?? keyTenant, minRole));
         if (decision.Outcome is AuthOutcome.UnknownKey or AuthOutcome.ExpiredKey or AuthOutcome.RevokedKey)
         {
             return AuthenticateResult.Fail(decision.Detail ?? "The API key is not valid.");

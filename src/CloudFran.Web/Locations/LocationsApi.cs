@@ -41,7 +41,7 @@ public static class LocationsApi
 
         group.MapPost("/", async Task<Created<LocationView>> (LocationRequest body, HttpContext http, IGrainFactory grains) =>
             {
-                var location = await grains.GetLocationGrain(http.Caller().Scope, Ids.New("loc")).CreateAsync(body.ToInput());
+                var location = await grains.GetLocation(http.Caller().Scope, Ids.New("loc")).CreateAsync(body.ToInput());
                 return TypedResults.Created($"/v1/locations/{location.LocationId}", location);
             })
             .RequireTenant(Role.Manager)
@@ -66,6 +66,6 @@ public static class LocationsApi
 
     private static ILocationGrain Grain(IGrainFactory grains, HttpContext http, string locationId) =>
         Ids.IsValid(locationId, "loc")
-            ? grains.GetLocationGrain(http.Caller().Scope, locationId)
+            ? grains.GetLocation(http.Caller().Scope, locationId)
             : throw CloudFranException.NotFound("Location");
 }

@@ -30,12 +30,12 @@ public static class AdminApi
                 var page = check.Int(http, "page", 1, 1, 100_000);
                 var pageSize = check.Int(http, "pageSize", 50, 1, 200);
                 check.ThrowIfInvalid();
-                return grains.GetPlatformAdminGrain().ListTenantsAsync(status, plan, page, pageSize);
+                return grains.GetPlatformAdmin().ListTenantsAsync(status, plan, page, pageSize);
             })
             .WithName("AdminListTenants").WithSummary("Tenants filtered by status (active, suspended, trial, cancelled) and plan (starter, pro, enterprise).");
 
         group.MapGet("/tenants/{tenantId}", (string tenantId, IGrainFactory grains) =>
-                grains.GetTenantGrain(RequireTenantId(tenantId)).GetAsync())
+                grains.GetTenant(RequireTenantId(tenantId)).GetAsync())
             .WithName("AdminGetTenant").WithSummary("One tenant.");
 
         group.MapPost("/tenants", async Task<Created<CreatedTenant>> (CreateTenantRequest body, IGrainFactory grains) =>
@@ -48,7 +48,7 @@ public static class AdminApi
                     .Email("notificationEmail", body.NotificationEmail)
                     .Email("adminEmail", body.AdminEmail)
                     .ThrowIfInvalid();
-                var created = await grains.GetPlatformAdminGrain().CreateTenantAsync(new NewTenant(
+                var created = await grains.GetPlatformAdmin().CreateTenantAsync(new NewTenant(
                     body.BusinessName!.Trim(), body.Plan ?? "starter", body.Status ?? "active", body.Timezone ?? "UTC",
                     body.NotificationEmail, body.AdminEmail));
                 return TypedResults.Created($"/v1/admin/tenants/{created.Tenant.TenantId}", created);
@@ -66,7 +66,7 @@ public static class AdminApi
                         .Range("customQuotas.monthlyCalls", q.MonthlyCalls, 0, 10_000_000_000);
                 }
                 check.ThrowIfInvalid();
-                return grains.GetTenantGrain(RequireTenantId(tenantId))
+                return grains.GetTenant(RequireTenantId(tenantId))
                     .ApplyAdminPatchAsync(new TenantAdminPatch(body.Plan, body.CustomQuotas, body.Status));
             })
             .WithName("AdminUpdateTenant").WithSummary("Change plan, customQuotas {requestsPerMinute, monthlyCalls (0 = unlimited)} or status.");

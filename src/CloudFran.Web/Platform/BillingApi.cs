@@ -27,8 +27,8 @@ public static class BillingApi
                     throw CloudFranException.Invalid("month", "month must be in YYYY-MM format.");
                 }
                 var tenantId = http.Caller().TenantId;
-                var tenant = await grains.GetTenantGrain(tenantId).GetAsync();
-                return await grains.GetTenantUsageGrain(tenantId).GetAsync(month, tenant.MonthlyCallLimit);
+                var tenant = await grains.GetTenant(tenantId).GetAsync();
+                return await grains.GetTenantUsage(tenantId).GetAsync(month, tenant.MonthlyCallLimit);
             })
             .WithName("GetUsage").WithSummary("Calls in a month (YYYY-MM, default current): total, live, test, limit and remaining.");
 

@@ -28,11 +28,11 @@ public static class TenantApi
         var group = routes.MapGroup("/v1/tenant").WithTags("Tenant administration").RequireTenant(Role.Viewer);
 
         group.MapGet("/", (HttpContext http, IGrainFactory grains) =>
-                grains.GetTenantGrain(http.Caller().TenantId).GetAsync())
+                grains.GetTenant(http.Caller().TenantId).GetAsync())
             .WithName("GetTenant").WithSummary("The caller's tenant: profile, plan, status and effective limits.");
 
         group.MapPatch("/settings", (TenantSettingsRequest body, HttpContext http, IGrainFactory grains) =>
-                grains.GetTenantGrain(http.Caller().TenantId).UpdateSettingsAsync(body.ToPatch()))
+                grains.GetTenant(http.Caller().TenantId).UpdateSettingsAsync(body.ToPatch()))
             .RequireTenant(Role.Admin, liveOnly: true)
             .WithName("UpdateTenantSettings").WithSummary("Change businessName, timezone (IANA), notificationEmail, brandColor (hex).");
 
@@ -41,7 +41,7 @@ public static class TenantApi
                 var check = new Check();
                 var role = check.Enum(http, "role", AccessNames.Roles);
                 check.ThrowIfInvalid();
-                return grains.GetTenantGrain(http.Caller().TenantId).ListTeamAsync(role);
+                return grains.GetTenant(http.Caller().TenantId).ListTeamAsync(role);
             })
             .RequireTenant(Role.Manager)
             .WithName("ListTeam").WithSummary("Team members and pending invitations, optionally filtered by role.");
@@ -56,7 +56,7 @@ public static class TenantApi
                     .ThrowIfInvalid();
                 ValidateList("permissions", body.Permissions, 100);
                 ValidateLocationIds(body.Locations);
-                var member = await grains.GetTenantGrain(http.Caller().TenantId).InviteAsync(
+                var member = await grains.GetTenant(http.Caller().TenantId).InviteAsync(
                     new Invitation(body.Email!, body.Role!, body.Permissions ?? [], body.Locations ?? []));
                 return TypedResults.Created($"/v1/tenant/team/{member.MemberId}", member);
             })
@@ -70,7 +70,7 @@ public static class TenantApi
                     .Required("role", body.Role, 10).OneOf("role", body.Role, AccessNames.Roles)
                     .Required("name", body.Name, 100)
                     .ThrowIfInvalid();
-                var created = await grains.GetTenantGrain(http.Caller().TenantId).CreateKeyAsync(new NewApiKey(
+                var created = await grains.GetTenant(http.Caller().TenantId).CreateKeyAsync(new NewApiKey(
                     AccessNames.ParseKeyType(body.Type!), AccessNames.ParseRole(body.Role!), body.Name!.Trim(), body.ExpiresAt));
                 return TypedResults.Created($"/v1/tenant/keys/{created.Key.KeyId}", created);
             })
@@ -78,7 +78,7 @@ public static class TenantApi
             .WithName("CreateApiKey").WithSummary("Create a key; the secret is in this response only. Rotate = create new, then revoke old.");
 
         group.MapGet("/keys", (HttpContext http, IGrainFactory grains) =>
-                grains.GetTenantGrain(http.Caller().TenantId).ListKeysAsync())
+                grains.GetTenant(http.Caller().TenantId).ListKeysAsync())
             .RequireTenant(Role.Admin)
             .WithName("ListApiKeys").WithSummary("The tenant's keys without secrets.");
 
@@ -88,7 +88,7 @@ public static class TenantApi
                 {
                     throw CloudFranException.NotFound("API key");
                 }
-                await grains.GetTenantGrain(http.Caller().TenantId).RevokeKeyAsync(keyId);
+                await grains.GetTenant(http.Caller().TenantId).RevokeKeyAsync(keyId);
                 return TypedResults.NoContent();
             })
             .RequireTenant(Role.Admin, liveOnly: true)

@@ -23,7 +23,7 @@ public sealed class ProbeGrain : Grain, IProbeGrain
     {
         try
         {
-            return (await GrainFactory.GetLocationGrain(scope, locationId).GetAsync()).Name;
+            return (await GrainFactory.GetLocation(scope, locationId).GetAsync()).Name;
         }
         catch (CloudFranException e) when (e.Code == ErrorCodes.ResourceNotFound)
         {
@@ -84,12 +84,12 @@ public sealed class IsolationAndStorageTests(GrainClusterFixture fixture) : ICla
         try
         {
             var refused = await Assert.ThrowsAsync<CloudFranException>(() =>
-                Grains.GetLocationGrain(tenantB, Ids.New("loc")).GetAsync());
+                Grains.GetLocation(tenantB, Ids.New("loc")).GetAsync());
             Assert.Equal(ErrorCodes.TenantMismatch, refused.Code);
-            var own = await Assert.ThrowsAsync<CloudFranException>(() => Grains.GetLocationGrain(tenantA, Ids.New("loc")).GetAsync());
+            var own = await Assert.ThrowsAsync<CloudFranException>(() => Grains.GetLocation(tenantA, Ids.New("loc")).GetAsync());
             Assert.Equal(ErrorCodes.ResourceNotFound, own.Code);
             // Platform-level grains are not tenant-owned and stay reachable.
-            var decision = await Grains.GetApiKeyGrain(new string('0', 64)).AuthorizeAsync(new AuthRequest(false, tenantA.TenantId, Role.Viewer));
+            var decision = await Grains.GetApiKey(new string('0', 64)).AuthorizeAsync(new AuthRequest(false, tenantA.TenantId, Role.Viewer));
             Assert.Equal(AuthOutcome.UnknownKey, decision.Outcome);
         }
         finally
@@ -109,7 +109,7 @@ public sealed class IsolationAndStorageTests(GrainClusterFixture fixture) : ICla
             insert.Parameters.AddWithValue("t", tenantId);
             await insert.ExecuteNonQueryAsync();
         }
-        var usage = Grains.GetTenantUsageGrain(tenantId);
+        var usage = Grains.GetTenantUsage(tenantId);
         for (var i = 0; i < 3; i++)
         {
             Assert.True((await usage.TryConsumeAsync(KeyType.Live, 10)).Allowed);
@@ -120,7 +120,7 @@ public sealed class IsolationAndStorageTests(GrainClusterFixture fixture) : ICla
         // Deactivation flushes; the next activation reads the row back.
         var management = Grains.GetGrain<IManagementGrain>(0);
         await management.ForceActivationCollection(TimeSpan.Zero);
-        var view = await Grains.GetTenantUsageGrain(tenantId).GetAsync(month, 10);
+        var view = await Grains.GetTenantUsage(tenantId).GetAsync(month, 10);
         Assert.Equal(3, view.LiveCalls);
         Assert.Equal(5, view.TestCalls);
         Assert.Equal(7, view.Remaining);

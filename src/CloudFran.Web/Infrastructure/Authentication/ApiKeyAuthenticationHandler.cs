@@ -63,7 +63,7 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeySchemeOpti
             headerTenant ??= owner.TenantId;
         }
 
-        var decision = await grains.GetApiKeyGrain(hash).AuthorizeAsync(new AuthRequest(platform, headerTenant, tenant?.MinRole ?? Role.Admin));
+        var decision = await grains.GetApiKey(hash).AuthorizeAsync(new AuthRequest(platform, headerTenant, tenant?.MinRole ?? Role.Admin));
         if (decision.HasRateHeaders)
         {
             Response.Headers["X-RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);

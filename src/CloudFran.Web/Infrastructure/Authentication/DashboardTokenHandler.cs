@@ -31,7 +31,7 @@ public sealed class DashboardTokenHandler(IOptionsMonitor<AuthenticationSchemeOp
         else if (ApiKeySecrets.IsWellFormed(token))
         {
             var named = Credentials.TenantHeaderOf(Request) ?? Request.Query["tenantId"].ToString();
-            var decision = await grains.GetApiKeyGrain(ApiKeySecrets.Hash(token)).AuthorizeAsync(new AuthRequest(false, named, Role.Viewer));
+            var decision = await grains.GetApiKey(ApiKeySecrets.Hash(token)).AuthorizeAsync(new AuthRequest(false, named, Role.Viewer));
             if (decision.Outcome == AuthOutcome.Ok && decision.TenantId is not null)
             {
                 scope = new TenantScope(decision.TenantId, decision.KeyType.Env());
