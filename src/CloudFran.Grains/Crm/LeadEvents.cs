@@ -1,5 +1,5 @@
 using CloudFran.Grains.Events;
-using Npgsql;
+using CloudFran.Grains.Storage;
 
 namespace CloudFran.Grains.Crm;
 
@@ -7,14 +7,14 @@ namespace CloudFran.Grains.Crm;
 public static class LeadEvents
 {
     /// <summary>lead.status_updated for every change, plus lead.qualified / lead.converted from the catalog.</summary>
-    public static async Task StatusChangedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string leadId,
+    public static async Task StatusChangedAsync(ISql sql, TenantScope scope, string leadId,
         string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now)
     {
-        await EventOutbox.AppendAsync(conn, tx, scope, "lead.status_updated",
+        await EventOutbox.AppendAsync(sql, scope, "lead.status_updated",
             new { lead_id = leadId, old_status = oldStatus, new_status = newStatus, updated_by = updatedBy, at = now });
         if (newStatus is "qualified" or "converted")
         {
-            await EventOutbox.AppendAsync(conn, tx, scope, "lead." + newStatus, new { lead_id = leadId, old_status = oldStatus, at = now },
+            await EventOutbox.AppendAsync(sql, scope, "lead." + newStatus, new { lead_id = leadId, old_status = oldStatus, at = now },
                 $"lead.{newStatus}:{leadId}");
         }
     }

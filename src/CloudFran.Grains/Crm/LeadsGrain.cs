@@ -24,7 +24,13 @@ namespace CloudFran.Grains.Crm;
 [StatelessWorker, Reentrant]
 public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] TimeProvider clock, ITextIntelligence text) : Grain, ILeadsGrain
 {
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString());
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
+    }
 
     public async Task<LeadView> CreateAsync(LeadInput input)
     {
@@ -42,27 +48,20 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
     {
         var now = clock.GetUtcNow();
         var id = Ids.New("lead");
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        LeadView lead;
-        await using (var cmd = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        var lead = (await tx.QuerySingleAsync(
             $"""
             INSERT INTO crm_leads (tenant_id, env, lead_id, name, phone, email, company, source, status, tags, notes, owner,
                                    location_id, timezone, created_at, updated_at)
             VALUES (@t, @e, @id, @name, @phone, @email, @company, @source, @status, @tags, @notes, @owner, @loc, @tz, @now, @now)
             RETURNING {LeadSql.Columns}
-            """, conn, tx))
-        {
-            cmd.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", id).Add("name", input.Name!.Trim())
-                .Add("phone", LeadRules.NormalizePhone(input.Phone)).Add("email", input.Email?.Trim())
-                .Add("company", input.Company?.Trim()).Add("source", LeadNames.NormalizeSource(input.Source) ?? "website")
-                .Add("status", input.Status ?? "new").Add("tags", LeadFields.Tags(input.Tags)).Add("notes", input.Notes)
-                .Add("owner", input.Owner).Add("loc", input.LocationId).Add("tz", input.Timezone ?? LeadFields.PhoneZone(input.Phone)).Add("now", now);
-            await using var reader = await cmd.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            lead = LeadSql.Read(reader);
-        }
-        await EventOutbox.AppendAsync(conn, tx, Scope, "lead.created",
+            """, LeadSql.Read,
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", id), ("name", input.Name!.Trim()),
+            ("phone", LeadRules.NormalizePhone(input.Phone)), ("email", input.Email?.Trim()),
+            ("company", input.Company?.Trim()), ("source", LeadNames.NormalizeSource(input.Source) ?? "website"),
+            ("status", input.Status ?? "new"), ("tags", LeadFields.Tags(input.Tags)), ("notes", input.Notes),
+            ("owner", input.Owner), ("loc", input.LocationId), ("tz", input.Timezone ?? LeadFields.PhoneZone(input.Phone)), ("now", now)))!;
+        await EventOutbox.AppendAsync(tx, Scope, "lead.created",
             new { lead_id = lead.LeadId, name = lead.Name, email = lead.Email, phone = lead.Phone, source = lead.Source, status = lead.Status });
         await tx.CommitAsync();
         return lead;
@@ -76,68 +75,58 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
     public async Task<PagedList<LeadView>> ListAsync(LeadQuery q)
     {
         var (filter, args) = LeadQueries.Filter(q, Scope);
-        args.Add(("limit", q.PageSize));
-        args.Add(("offset", (q.Page - 1) * q.PageSize));
-        var rows = await db.QueryAsync(
-            $"SELECT {LeadSql.Columns}, count(*) OVER () AS total FROM crm_leads WHERE {filter} ORDER BY created_at DESC, lead_id LIMIT @limit OFFSET @offset",
-            r => (Lead: LeadSql.Read(r), Total: r.GetInt64(14)), args.ToArray());
-        var total = rows.Count > 0 ? rows[0].Total
-            : q.Page == 1 ? 0 : await db.ScalarAsync<long>($"SELECT count(*) FROM crm_leads WHERE {filter}", args.ToArray());
-        return new PagedList<LeadView>(rows.Select(r => r.Lead).ToList(), q.Page, q.PageSize, total);
+        var page = await db.PageAsync(
+            $"SELECT {LeadSql.Columns}, count(*) OVER () AS total FROM crm_leads WHERE {filter} ORDER BY created_at DESC, lead_id",
+            LeadSql.Read, q.Page, q.PageSize, args.ToArray());
+        // A page past the end has no rows to carry the total: count it apart.
+        return page.Data.Count > 0 || q.Page == 1 ? page
+            : page with { Total = await db.ScalarAsync<long>($"SELECT count(*) FROM crm_leads WHERE {filter}", args.ToArray()) };
     }
 
     public async Task<LeadView> UpdateAsync(string leadId, LeadPatch patch)
     {
         new Check().CheckPatch(patch).ThrowIfInvalid();
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        string? oldStatus;
-        await using (var old = new NpgsqlCommand(
-            "SELECT status FROM crm_leads WHERE tenant_id = @t AND env = @e AND lead_id = @id FOR UPDATE", conn, tx))
-        {
-            old.Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", leadId);
-            oldStatus = await old.ExecuteScalarAsync() as string;
-        }
+        await using var tx = await db.BeginAsync();
+        var oldStatus = await tx.ScalarAsync<string>(
+            "SELECT status FROM crm_leads WHERE tenant_id = @t AND env = @e AND lead_id = @id FOR UPDATE",
+            ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", leadId));
         if (oldStatus is null)
         {
             throw CloudFranException.NotFound($"Lead {leadId}");
         }
-        LeadView lead;
-        await using (var cmd = new NpgsqlCommand(
+        // @tags is cast in SQL: a null array needs its type (the raw command declared it text[]).
+        var lead = (await tx.QuerySingleAsync(
             $"""
             UPDATE crm_leads SET name = coalesce(@name, name), phone = coalesce(@phone, phone), email = coalesce(@email, email),
                    company = coalesce(@company, company), source = coalesce(@source, source), status = coalesce(@status, status),
-                   tags = coalesce(@tags, tags), notes = coalesce(@notes, notes), owner = coalesce(@owner, owner),
+                   tags = coalesce(@tags::text[], tags), notes = coalesce(@notes, notes), owner = coalesce(@owner, owner),
                    location_id = coalesce(@loc, location_id), timezone = coalesce(@tz, timezone), updated_at = @now
              WHERE tenant_id = @t AND env = @e AND lead_id = @id
             RETURNING {LeadSql.Columns}
-            """, conn, tx))
-        {
-            cmd.Add("name", patch.Name?.Trim()).Add("phone", LeadRules.NormalizePhone(patch.Phone)).Add("email", patch.Email)
-                .Add("company", patch.Company).Add("source", LeadNames.NormalizeSource(patch.Source)).Add("status", patch.Status)
-                .Add("notes", patch.Notes).Add("owner", patch.Owner).Add("loc", patch.LocationId).Add("tz", patch.Timezone)
-                .Add("now", now).Add("t", Scope.TenantId).Add("e", Scope.EnvName).Add("id", leadId);
-            cmd.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
-            {
-                Value = patch.Tags is null ? DBNull.Value : LeadFields.Tags(patch.Tags),
-            });
-            await using var reader = await cmd.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            lead = LeadSql.Read(reader);
-        }
+            """, LeadSql.Read,
+            ("name", patch.Name?.Trim()), ("phone", LeadRules.NormalizePhone(patch.Phone)), ("email", patch.Email),
+            ("company", patch.Company), ("source", LeadNames.NormalizeSource(patch.Source)), ("status", patch.Status),
+            ("notes", patch.Notes), ("owner", patch.Owner), ("loc", patch.LocationId), ("tz", patch.Timezone),
+            ("now", now), ("t", Scope.TenantId), ("e", Scope.EnvName), ("id", leadId),
+            ("tags", patch.Tags is null ? null : LeadFields.Tags(patch.Tags))))!;
         if (patch.Status is not null && patch.Status != oldStatus)
         {
-            await LeadEvents.StatusChangedAsync(conn, tx, Scope, lead.LeadId, oldStatus, patch.Status, patch.UpdatedBy, now);
+            await LeadEvents.StatusChangedAsync(tx, Scope, lead.LeadId, oldStatus, patch.Status, patch.UpdatedBy, now);
         }
         await tx.CommitAsync();
         return lead;
     }
 
     /// <summary>Kept for Autopilot outcomes, which write a status change in their own transaction; see <see cref="LeadEvents"/>.</summary>
+    public static Task StatusEventsAsync(ISql sql, TenantScope scope, string leadId,
+        string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now) =>
+        LeadEvents.StatusChangedAsync(sql, scope, leadId, oldStatus, newStatus, updatedBy, now);
+
+    /// <summary>Transitional, for callers still on a hand-opened connection (Autopilot outcomes): use the <see cref="ISql"/> overload.</summary>
     public static Task StatusEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string leadId,
         string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now) =>
-        LeadEvents.StatusChangedAsync(conn, tx, scope, leadId, oldStatus, newStatus, updatedBy, now);
+        StatusEventsAsync(new PlatformTransaction(conn, tx), scope, leadId, oldStatus, newStatus, updatedBy, now);
 
     public async Task DeleteAsync(string leadId)
     {

@@ -12,7 +12,13 @@ namespace CloudFran.Grains.Email;
 /// <summary>See <see cref="IEmailAccountGrain"/>: the tenant partition's SMTP settings row (password write-only).</summary>
 public sealed class EmailAccountGrain(PlatformDb db, TimeProvider clock, IOptions<EmailOptions> options) : Grain, IEmailAccountGrain
 {
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString());
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public async Task<EmailSettingsView> SetAsync(EmailSettingsInput input)
     {

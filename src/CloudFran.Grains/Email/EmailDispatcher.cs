@@ -13,7 +13,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Utils;
-using Npgsql;
 
 namespace CloudFran.Grains.Email;
 
@@ -55,7 +54,7 @@ public sealed partial class EmailDispatcher(
                                    ORDER BY next_attempt_at LIMIT 64 FOR UPDATE SKIP LOCKED)
             RETURNING message_id, tenant_id, env, to_address, subject, text_body, category, attempts, html_body
             """,
-            r => new Claimed(r.GetString(0), new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live),
+            r => new Claimed(r.GetString(0), TenantScope.Of(r.GetString(1), r.GetString(2)),
                 r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt32(7), r.NullableString("html_body")),
             ("lease", now + Lease), ("now", now));
         // One SMTP connection carries up to MessagesPerConnection messages of one tenant partition (its relay).
@@ -330,24 +329,18 @@ public sealed partial class EmailDispatcher(
     private async Task FinishAsync(Claimed m, string status, string? code, string? error, string? smtpMessageId)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using var update = new NpgsqlCommand(
-            """
-            UPDATE email_messages SET status = @s, error_code = @code, error_message = @err, smtp_message_id = @mid,
-                   sent_at = CASE WHEN @s = 'sent' THEN @now END, next_attempt_at = NULL, updated_at = @now
-             WHERE message_id = @m AND status = 'queued'
-            """, conn, tx);
-        update.Parameters.AddWithValue("s", status);
-        update.Parameters.AddWithValue("code", (object?)code ?? DBNull.Value);
-        update.Parameters.AddWithValue("err", (object?)Truncate(error) ?? DBNull.Value);
-        update.Parameters.AddWithValue("mid", (object?)smtpMessageId ?? DBNull.Value);
-        update.Parameters.AddWithValue("now", now);
-        update.Parameters.AddWithValue("m", m.MessageId);
-        if (await update.ExecuteNonQueryAsync() == 1 && status is EmailStatus.Sent or EmailStatus.Failed)
+        await using var tx = await db.BeginAsync();
+        if (await tx.ExecuteAsync(
+                """
+                UPDATE email_messages SET status = @s, error_code = @code, error_message = @err, smtp_message_id = @mid,
+                       sent_at = CASE WHEN @s = 'sent' THEN @now END, next_attempt_at = NULL, updated_at = @now
+                 WHERE message_id = @m AND status = 'queued'
+                """,
+                ("s", status), ("code", code), ("err", Truncate(error)), ("mid", smtpMessageId), ("now", now), ("m", m.MessageId)) == 1
+            && status is EmailStatus.Sent or EmailStatus.Failed)
         {
             var type = status == EmailStatus.Sent ? "email.sent" : "email.failed";
-            await EventOutbox.AppendAsync(conn, tx, m.Scope, type,
+            await EventOutbox.AppendAsync(tx, m.Scope, type,
                 new { messageId = m.MessageId, to = m.To, category = m.Category, status, errorCode = code }, $"{type}:{m.MessageId}");
         }
         await tx.CommitAsync();

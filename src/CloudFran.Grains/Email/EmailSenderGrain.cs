@@ -6,7 +6,6 @@ using CloudFran.Abstractions.Messaging;
 using CloudFran.Abstractions.Webhooks;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
-using Npgsql;
 using Orleans.Concurrency;
 
 namespace CloudFran.Grains.Email;
@@ -21,7 +20,13 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
 {
     private const int MaxBatch = 1000;
 
-    private TenantScope Scope => TenantScope.Parse(this.GetPrimaryKeyString());
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public static string Normalize(string address) => address.Trim().ToLowerInvariant();
 
@@ -138,10 +143,9 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
         var scope = Scope;
         var to = Normalize(address);
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        string? previous;
-        await using (var upsert = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        // No row back: already opted out (nothing changes, no second event).
+        var previous = (await tx.QueryAsync(
             """
             WITH old AS (SELECT status FROM email_consent WHERE tenant_id = @t AND env = @e AND address = @a FOR UPDATE)
             INSERT INTO email_consent (tenant_id, env, address, status, source, updated_at)
@@ -150,32 +154,16 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
                 updated_at = excluded.updated_at
              WHERE email_consent.status <> 'opted_out'
             RETURNING (SELECT status FROM old)
-            """, conn, tx))
-        {
-            upsert.Parameters.AddWithValue("t", scope.TenantId);
-            upsert.Parameters.AddWithValue("e", scope.EnvName);
-            upsert.Parameters.AddWithValue("a", to);
-            upsert.Parameters.AddWithValue("source", source);
-            upsert.Parameters.AddWithValue("now", now);
-            await using var reader = await upsert.ExecuteReaderAsync();
-            // No row back: already opted out (nothing changes, no second event).
-            previous = await reader.ReadAsync() ? (reader.IsDBNull(0) ? "none" : reader.GetString(0)) : null;
-        }
+            """, r => r.IsDBNull(0) ? "none" : r.GetString(0),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("a", to), ("source", source), ("now", now))).FirstOrDefault();
         if (previous is not null)
         {
-            await using (var suppress = new NpgsqlCommand(
+            await tx.ExecuteAsync(
                 """
                 UPDATE email_messages SET status = 'suppressed', error_code = 'RECIPIENT_OPTED_OUT', next_attempt_at = NULL, updated_at = @now
                  WHERE tenant_id = @t AND env = @e AND to_address = @a AND category = 'marketing' AND status = 'queued'
-                """, conn, tx))
-            {
-                suppress.Parameters.AddWithValue("now", now);
-                suppress.Parameters.AddWithValue("t", scope.TenantId);
-                suppress.Parameters.AddWithValue("e", scope.EnvName);
-                suppress.Parameters.AddWithValue("a", to);
-                await suppress.ExecuteNonQueryAsync();
-            }
-            await EventOutbox.AppendAsync(conn, tx, scope, "email.opt_out", new { address = to, source, at = now });
+                """, ("now", now), ("t", scope.TenantId), ("e", scope.EnvName), ("a", to));
+            await EventOutbox.AppendAsync(tx, scope, "email.opt_out", new { address = to, source, at = now });
         }
         await tx.CommitAsync();
         return await db.QuerySingleAsync(
@@ -199,24 +187,15 @@ public sealed class EmailSenderGrain(PlatformDb db, TimeProvider clock, EmailDis
         var scope = Scope;
         var to = Normalize(address);
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using (var update = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        // Nothing to lift (never unsubscribed, or lifted already): no change and no second event.
+        if (await tx.ExecuteAsync(
             """
             UPDATE email_consent SET status = 'opted_in', source = @source, updated_at = @now
              WHERE tenant_id = @t AND env = @e AND address = @a AND status = 'opted_out'
-            """, conn, tx))
+            """, ("t", scope.TenantId), ("e", scope.EnvName), ("a", to), ("source", source), ("now", now)) == 1)
         {
-            update.Parameters.AddWithValue("t", scope.TenantId);
-            update.Parameters.AddWithValue("e", scope.EnvName);
-            update.Parameters.AddWithValue("a", to);
-            update.Parameters.AddWithValue("source", source);
-            update.Parameters.AddWithValue("now", now);
-            // Nothing to lift (never unsubscribed, or lifted already): no change and no second event.
-            if (await update.ExecuteNonQueryAsync() == 1)
-            {
-                await EventOutbox.AppendAsync(conn, tx, scope, "email.opt_in", new { address = to, source, at = now });
-            }
+            await EventOutbox.AppendAsync(tx, scope, "email.opt_in", new { address = to, source, at = now });
         }
         await tx.CommitAsync();
         return await GetConsentAsync(to);

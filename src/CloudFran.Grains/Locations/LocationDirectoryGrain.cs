@@ -12,14 +12,20 @@ namespace CloudFran.Grains.Locations;
 [StatelessWorker, Reentrant]
 public sealed class LocationDirectoryGrain(PlatformDb db) : Grain, ILocationDirectoryGrain
 {
-    public async Task<PagedList<LocationView>> ListAsync(LocationQuery query)
+    private TenantScope _scope;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        _scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public Task<PagedList<LocationView>> ListAsync(LocationQuery query)
+    {
         string? pattern = string.IsNullOrWhiteSpace(query.Search)
             ? null
             : "%" + query.Search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-        long total = 0;
-        var rows = await db.QueryAsync(
+        return db.PageAsync(
             """
             SELECT doc::text, count(*) OVER () AS total
               FROM locations
@@ -27,15 +33,9 @@ public sealed class LocationDirectoryGrain(PlatformDb db) : Grain, ILocationDire
                AND (@status::text IS NULL OR status = @status::text)
                AND (@pattern::text IS NULL OR search_text LIKE @pattern::text)
              ORDER BY name, location_id
-             LIMIT @limit OFFSET @offset
             """,
-            r =>
-            {
-                total = r.GetInt64(1);
-                return JsonSerializer.Deserialize<LocationView>(r.GetString(0), Json.Options)!;
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("status", query.Status), ("pattern", pattern),
-            ("limit", query.PageSize), ("offset", (query.Page - 1) * query.PageSize));
-        return new PagedList<LocationView>(rows, query.Page, query.PageSize, total);
+            r => JsonSerializer.Deserialize<LocationView>(r.GetString(0), Json.Options)!,
+            query.Page, query.PageSize,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("status", query.Status), ("pattern", pattern));
     }
 }

@@ -5,7 +5,6 @@ using CloudFran.Abstractions.Locations;
 using CloudFran.Abstractions.Platform;
 using CloudFran.Grains.Events;
 using CloudFran.Grains.Storage;
-using Npgsql;
 
 namespace CloudFran.Grains.Locations;
 
@@ -109,9 +108,8 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
         var doc = JsonSerializer.Serialize(view, Json.Options);
         var search = string.Join(' ', new[] { view.Name, view.Address.Street, view.Address.City, view.Address.State,
             view.Address.Zip, view.Phone }.Where(s => !string.IsNullOrEmpty(s))).ToLowerInvariant();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using var cmd = new NpgsqlCommand(expectedVersion is null
+        await using var tx = await db.BeginAsync();
+        var written = await tx.ExecuteAsync(expectedVersion is null
             ? """
               INSERT INTO locations (tenant_id, env, location_id, name, status, city, search_text, doc, version,
                                      created_at, updated_at)
@@ -122,19 +120,12 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
               UPDATE locations SET name = @name, status = @status, city = @city, search_text = @search,
                      doc = @doc::jsonb, version = version + 1, updated_at = @updated
                WHERE tenant_id = @t AND env = @e AND location_id = @id AND version = @v
-              """, conn, tx);
-        cmd.Parameters.AddWithValue("t", _key.Scope.TenantId);
-        cmd.Parameters.AddWithValue("e", _key.Scope.EnvName);
-        cmd.Parameters.AddWithValue("id", _key.LocationId);
-        cmd.Parameters.AddWithValue("name", view.Name);
-        cmd.Parameters.AddWithValue("status", view.Status);
-        cmd.Parameters.AddWithValue("city", (object?)view.Address.City ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("search", search);
-        cmd.Parameters.AddWithValue("doc", doc);
-        cmd.Parameters.AddWithValue("created", view.CreatedAt.ToUniversalTime());
-        cmd.Parameters.AddWithValue("updated", view.UpdatedAt.ToUniversalTime());
-        cmd.Parameters.AddWithValue("v", expectedVersion ?? 0);
-        if (await cmd.ExecuteNonQueryAsync() != 1)
+              """,
+            ("t", _key.Scope.TenantId), ("e", _key.Scope.EnvName), ("id", _key.LocationId), ("name", view.Name),
+            ("status", view.Status), ("city", view.Address.City), ("search", search), ("doc", doc),
+            ("created", view.CreatedAt.ToUniversalTime()), ("updated", view.UpdatedAt.ToUniversalTime()),
+            ("v", expectedVersion ?? 0));
+        if (written != 1)
         {
             // Someone else wrote the row (cannot happen with one activation; guards against split brain).
             DeactivateOnIdle();
@@ -142,7 +133,7 @@ public sealed class LocationGrain(PlatformDb db, TimeProvider clock) : Grain, IL
         }
         var version = (expectedVersion ?? 0) + 1;
         // Entity-change event (Push API) in the same transaction as the change it reports.
-        await EventOutbox.AppendAsync(conn, tx, _key.Scope, $"location.{change}", view, $"location.{change}:{_key.LocationId}:{version}");
+        await EventOutbox.AppendAsync(tx, _key.Scope, $"location.{change}", view, $"location.{change}:{_key.LocationId}:{version}");
         await tx.CommitAsync();
         _view = view;
         _version = version;

@@ -12,29 +12,26 @@ public sealed class PlatformAdminGrain(PlatformDb db) : Grain, IPlatformAdminGra
 {
     public async Task<PagedList<TenantView>> ListTenantsAsync(string? status, string? plan, int page, int pageSize)
     {
-        long total = 0;
-        var rows = await db.QueryAsync(
+        var list = await db.PageAsync(
             """
             SELECT tenant_id, business_name, plan, status, timezone, notification_email, brand_color,
                    custom_quotas::text AS custom_quotas, created_at, updated_at, count(*) OVER () AS total
               FROM tenants
              WHERE (@status::text IS NULL OR status = @status::text) AND (@plan::text IS NULL OR plan = @plan::text)
              ORDER BY created_at, tenant_id
-             LIMIT @limit OFFSET @offset
             """,
-            r =>
-            {
-                total = r.GetInt64(r.GetOrdinal("total"));
-                return TenantGrain.ReadTenant(r);
-            },
-            ("status", status), ("plan", plan), ("limit", pageSize), ("offset", (page - 1) * pageSize));
-        if (rows.Count == 0 && page > 1)
+            TenantGrain.ReadTenant, page, pageSize, ("status", status), ("plan", plan));
+        // A page past the end has no rows to carry the total: count it apart.
+        if (list.Data.Count == 0 && page > 1)
         {
-            total = await db.ScalarAsync<long>(
-                "SELECT count(*) FROM tenants WHERE (@status::text IS NULL OR status = @status::text) AND (@plan::text IS NULL OR plan = @plan::text)",
-                ("status", status), ("plan", plan));
+            list = list with
+            {
+                Total = await db.ScalarAsync<long>(
+                    "SELECT count(*) FROM tenants WHERE (@status::text IS NULL OR status = @status::text) AND (@plan::text IS NULL OR plan = @plan::text)",
+                    ("status", status), ("plan", plan)),
+            };
         }
-        return new PagedList<TenantView>(rows, page, pageSize, total);
+        return list;
     }
 
     public Task<CreatedTenant> CreateTenantAsync(NewTenant tenant) =>

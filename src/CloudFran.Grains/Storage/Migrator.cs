@@ -33,32 +33,26 @@ public static class Migrator
 
     public static async Task<int> ApplyAsync(NpgsqlDataSource db, ILogger logger, CancellationToken ct = default)
     {
+        // The advisory lock belongs to this session: every statement below runs on this one connection, which is
+        // why it is opened here and not taken from PlatformDb per statement.
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_lock({LockId})", conn))
-        {
-            await lockCmd.ExecuteNonQueryAsync(ct);
-        }
+        var session = new PlatformTransaction(conn, null);
+        await session.ExecuteAsync($"SELECT pg_advisory_lock({LockId})");
         try
         {
-            await using (var create = new NpgsqlCommand(
+            await session.ExecuteAsync(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version    varchar(100) PRIMARY KEY,
                     checksum   varchar(64)  NOT NULL,
                     applied_at timestamptz  NOT NULL DEFAULT now())
-                """, conn))
-            {
-                await create.ExecuteNonQueryAsync(ct);
-            }
+                """);
 
             var applied = new Dictionary<string, string>();
-            await using (var read = new NpgsqlCommand("SELECT version, checksum FROM schema_migrations", conn))
-            await using (var reader = await read.ExecuteReaderAsync(ct))
+            foreach (var (version, checksum) in await session.QueryAsync(
+                "SELECT version, checksum FROM schema_migrations", r => (r.GetString(0), r.GetString(1))))
             {
-                while (await reader.ReadAsync(ct))
-                {
-                    applied[reader.GetString(0)] = reader.GetString(1);
-                }
+                applied[version] = checksum;
             }
 
             var count = 0;
@@ -74,18 +68,12 @@ public static class Migrator
                     }
                     continue;
                 }
+                // Each migration in its own transaction on the locked session (the wrapper does not own the connection).
                 await using var tx = await conn.BeginTransactionAsync(ct);
-                await using (var run = new NpgsqlCommand(sql, conn, tx))
-                {
-                    await run.ExecuteNonQueryAsync(ct);
-                }
-                await using (var record = new NpgsqlCommand(
-                    "INSERT INTO schema_migrations (version, checksum) VALUES (@v, @c)", conn, tx))
-                {
-                    record.Parameters.AddWithValue("v", version);
-                    record.Parameters.AddWithValue("c", checksum);
-                    await record.ExecuteNonQueryAsync(ct);
-                }
+                var migration = new PlatformTransaction(conn, tx);
+                await migration.ExecuteAsync(sql);
+                await migration.ExecuteAsync("INSERT INTO schema_migrations (version, checksum) VALUES (@v, @c)",
+                    ("v", version), ("c", checksum));
                 await tx.CommitAsync(ct);
                 logger.LogInformation("Applied migration {Version}", version);
                 count++;
@@ -94,8 +82,7 @@ public static class Migrator
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockId})", conn);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            await session.ExecuteAsync($"SELECT pg_advisory_unlock({LockId})");
         }
     }
 }

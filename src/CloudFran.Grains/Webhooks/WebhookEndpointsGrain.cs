@@ -19,7 +19,13 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
     private const int MaxEndpoints = 20;
     private const string EndpointColumns = "endpoint_id, url, events::text AS events, description, status, created_at, updated_at, format";
 
-    private TenantScope Scope => TenantScope.Parse(string.Join('/', this.GetPrimaryKeyString().Split('/')[..2]));
+    private TenantScope Scope { get; set; }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
+    }
 
     public async Task<WebhookEndpointSecret> CreateAsync(WebhookEndpointInput input)
     {
@@ -108,21 +114,14 @@ public sealed class WebhookEndpointsGrain(PlatformDb db, TimeProvider clock, IOp
     public async Task<PagedList<WebhookDeliveryView>> ListDeliveriesAsync(string endpointId, int page, int pageSize)
     {
         await GetAsync(endpointId);
-        long total = 0;
-        var rows = await db.QueryAsync(
+        return await db.PageAsync(
             """
             SELECT d.delivery_id, d.event_id, e.event_type, d.status, d.attempts, d.last_status_code, d.last_latency_ms, d.last_error,
                    d.next_attempt_at, d.created_at, count(*) OVER () AS total
               FROM webhook_deliveries d JOIN outbox_events e ON e.event_id = d.event_id
-             WHERE d.endpoint_id = @id ORDER BY d.created_at DESC, d.delivery_id LIMIT @limit OFFSET @offset
+             WHERE d.endpoint_id = @id ORDER BY d.created_at DESC, d.delivery_id
             """,
-            r =>
-            {
-                total = r.GetInt64(r.GetOrdinal("total"));
-                return ReadDelivery(r);
-            },
-            ("id", endpointId), ("limit", pageSize), ("offset", (page - 1) * pageSize));
-        return new PagedList<WebhookDeliveryView>(rows, page, pageSize, total);
+            ReadDelivery, page, pageSize, ("id", endpointId));
     }
 
     public async Task<WebhookDeliveryView> RedeliverAsync(string deliveryId)
