@@ -26,6 +26,7 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
     private sealed record KeyRow(string KeyId, string? TenantId, KeyType Type, Role Role,
         DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
 
+    private string _keyHash = "";
     private bool _loaded;
     private KeyRow? _key;
     private TenantLimits? _limits;
@@ -34,6 +35,13 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
     private int _windowCount;
     private long _unflushed;
     private IGrainTimer? _flushTimer;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The key is "ak-" and the SHA-256 of the secret (see GetApiKey).
+        _keyHash = this.GetPrimaryKeyString()["ak-".Length..];
+        return Task.CompletedTask;
+    }
 
     public async Task<AuthDecision> AuthorizeAsync(AuthRequest request)
     {
@@ -189,7 +197,6 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
 
     private async Task LoadKeyAsync()
     {
-        var hash = this.GetPrimaryKeyString()["ak-".Length..];
         _key = await db.QuerySingleAsync(
             "SELECT key_id, tenant_id, key_type, role, expires_at, revoked_at FROM api_keys WHERE key_hash = @h",
             r => new KeyRow(
@@ -199,7 +206,7 @@ public sealed class ApiKeyGrain(PlatformDb db, TimeProvider clock, IOptions<Plat
                 AccessNames.ParseRole(r.GetString(3)),
                 r.NullableTime("expires_at"),
                 r.NullableTime("revoked_at")),
-            ("h", hash));
+            ("h", _keyHash));
         _loaded = true;
         _limits = null;
     }

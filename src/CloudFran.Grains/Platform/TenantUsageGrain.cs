@@ -19,8 +19,15 @@ public sealed class TenantUsageGrain(
     [PersistentState("usage", "platform")] IPersistentState<UsageState> state,
     TimeProvider clock) : Grain, ITenantUsageGrain
 {
+    private string _tenantId = "";
     private bool _dirty;
     private IGrainTimer? _timer;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _tenantId = GrainKeyTenancy.TenantOf(this.GetPrimaryKeyString())!;
+        return Task.CompletedTask;
+    }
 
     public Task<QuotaDecision> TryConsumeAsync(KeyType type, long monthlyLimit)
     {
@@ -48,7 +55,7 @@ public sealed class TenantUsageGrain(
         var live = Get(month, "live");
         var test = Get(month, "test");
         long? remaining = monthlyLimit is > 0 ? Math.Max(0, monthlyLimit.Value - live) : null;
-        return Task.FromResult(new UsageView(GrainKeyTenancy.TenantOf(this.GetPrimaryKeyString())!, month,
+        return Task.FromResult(new UsageView(_tenantId, month,
             live + test, live, test, monthlyLimit is > 0 ? monthlyLimit : null, remaining));
     }
 
