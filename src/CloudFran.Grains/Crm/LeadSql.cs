@@ -14,14 +14,4 @@ public static class LeadSql
         r.GetString(0), r.GetString(1), r.NullableString("phone"), r.NullableString("email"), r.NullableString("company"),
         r.GetString(5), r.GetString(6), r.GetFieldValue<string[]>(7), r.NullableString("notes"), r.NullableString("owner"),
         r.NullableString("location_id"), r.NullableString("timezone"), r.Time("created_at"), r.Time("updated_at"));
-
-    /// <summary>
-    /// Transitional: the leads module no longer uses it; only Autopilot's raw commands still do, until they move to
-    /// <see cref="ISql"/>. Delete with its last caller.
-    /// </summary>
-    public static NpgsqlCommand Add(this NpgsqlCommand cmd, string name, object? value)
-    {
-        cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return cmd;
-    }
 }
