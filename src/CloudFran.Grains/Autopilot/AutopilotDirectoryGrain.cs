@@ -154,7 +154,7 @@ public sealed class AutopilotDirectoryGrain(PlatformDb db, [FromKeyedServices(Cr
                     "UPDATE crm_leads SET status = @s, updated_at = @now WHERE tenant_id = @t AND env = @e AND lead_id = @lead",
                     ("s", newStatus), ("now", now), ("t", Scope.TenantId), ("e", Scope.EnvName), ("lead", leadId));
                 // LeadsGrain (Crm) still takes the connection and transaction.
-                await LeadsGrain.StatusEventsAsync(tx.Connection, tx.Transaction!, Scope, leadId, oldStatus!, newStatus, input.AgentId ?? "outcome", now);
+                await LeadEvents.StatusChangedAsync(tx, Scope, leadId, oldStatus!, newStatus, input.AgentId ?? "outcome", now);
             }
         }
         await tx.CommitAsync();

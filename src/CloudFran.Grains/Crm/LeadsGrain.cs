@@ -118,16 +118,6 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
         return lead;
     }
 
-    /// <summary>Kept for Autopilot outcomes, which write a status change in their own transaction; see <see cref="LeadEvents"/>.</summary>
-    public static Task StatusEventsAsync(ISql sql, TenantScope scope, string leadId,
-        string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now) =>
-        LeadEvents.StatusChangedAsync(sql, scope, leadId, oldStatus, newStatus, updatedBy, now);
-
-    /// <summary>Transitional, for callers still on a hand-opened connection (Autopilot outcomes): use the <see cref="ISql"/> overload.</summary>
-    public static Task StatusEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string leadId,
-        string oldStatus, string newStatus, string? updatedBy, DateTimeOffset now) =>
-        StatusEventsAsync(new PlatformTransaction(conn, tx), scope, leadId, oldStatus, newStatus, updatedBy, now);
-
     public async Task DeleteAsync(string leadId)
     {
         var removed = await db.QueryAsync(
