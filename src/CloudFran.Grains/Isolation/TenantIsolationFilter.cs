@@ -12,9 +12,6 @@ namespace CloudFran.Grains.Isolation;
 /// </summary>
 public sealed partial class TenantIsolationFilter(ILogger<TenantIsolationFilter> logger) : IIncomingGrainCallFilter
 {
-    /// <summary>The request-context key, defined once in <see cref="TenantContext"/> (kept here for existing callers).</summary>
-    public const string ContextKey = TenantContext.Key;
-
     public Task Invoke(IIncomingGrainCallContext context)
     {
         var target = GrainKeyTenancy.TenantOf(context.TargetId.Key.ToString());

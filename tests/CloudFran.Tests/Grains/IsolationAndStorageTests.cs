@@ -80,7 +80,7 @@ public sealed class IsolationAndStorageTests(GrainClusterFixture fixture) : ICla
     {
         var tenantA = new TenantScope(Ids.New("tn"), DataEnv.Live);
         var tenantB = new TenantScope(Ids.New("tn"), DataEnv.Live);
-        RequestContext.Set(TenantIsolationFilter.ContextKey, tenantA.TenantId);
+        TenantContext.Set(tenantA.TenantId);
         try
         {
             var refused = await Assert.ThrowsAsync<CloudFranException>(() =>
