@@ -71,8 +71,8 @@ public static class CrmApi
                 var owner = check.Text(http, "owner", 100);
                 var locationId = check.Text(http, "locationId", 40);
                 if (locationId is not null && !Ids.IsValid(locationId, "loc")) check.Invalid("locationId", "locationId must be a location id (loc_…).");
-                var from = Time(check, http, "createdFrom");
-                var to = Time(check, http, "createdTo");
+                var from = check.Time(http, "createdFrom", "an ISO 8601 date or date-time");
+                var to = check.Time(http, "createdTo", "an ISO 8601 date or date-time");
                 var page = check.Int(http, "page", 1, 1, 100_000);
                 var pageSize = check.Int(http, "pageSize", 50, 1, 200);
                 check.ThrowIfInvalid();
@@ -190,18 +190,4 @@ public static class CrmApi
     private static string RequireSegment(string segmentId) =>
         Ids.IsValid(segmentId, "seg") ? segmentId : throw CloudFranException.NotFound($"Segment {segmentId}");
 
-    private static DateTimeOffset? Time(Check check, HttpContext http, string name)
-    {
-        var raw = http.Request.Query[name].ToString();
-        if (raw.Length == 0)
-        {
-            return null;
-        }
-        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
-        {
-            return value;
-        }
-        check.Invalid(name, $"{name} must be an ISO 8601 date or date-time.");
-        return null;
-    }
 }

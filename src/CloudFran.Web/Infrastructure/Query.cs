@@ -43,4 +43,20 @@ public static class Query
         check.Text(name, raw, max);
         return raw;
     }
+
+    /// <summary>An ISO 8601 instant; a date alone or a time without an offset is read as UTC.</summary>
+    public static DateTimeOffset? Time(this Check check, HttpContext http, string name, string expected = "an ISO 8601 date-time")
+    {
+        var raw = http.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return null;
+        }
+        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        {
+            return value;
+        }
+        check.Invalid(name, $"{name} must be {expected}.");
+        return null;
+    }
 }

@@ -95,8 +95,8 @@ public static class MessagingApi
                 var check = new Check();
                 var customer = check.Text(http, "customerId", 40);
                 var type = check.Enum(http, "type", AuditTypes);
-                var from = Time(check, http, "from");
-                var to = Time(check, http, "to");
+                var from = check.Time(http, "from");
+                var to = check.Time(http, "to");
                 var page = check.Int(http, "page", 1, 1, 100_000);
                 var pageSize = check.Int(http, "pageSize", 100, 1, 500);
                 check.ThrowIfInvalid();
@@ -144,18 +144,4 @@ public static class MessagingApi
     private static string RequirePhone(string phone) =>
         Check.IsE164(phone) ? phone : throw CloudFranException.Invalid("phone", "phone must be a valid E.164 number.");
 
-    private static DateTimeOffset? Time(Check check, HttpContext http, string name)
-    {
-        var raw = http.Request.Query[name].ToString();
-        if (raw.Length == 0)
-        {
-            return null;
-        }
-        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
-        {
-            return value;
-        }
-        check.Invalid(name, $"{name} must be an ISO 8601 date-time.");
-        return null;
-    }
 }
