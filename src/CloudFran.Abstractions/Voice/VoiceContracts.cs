@@ -222,11 +222,11 @@ public interface IVoiceDashboardGrain : IGrainWithStringKey
 public static class VoiceGrainFactoryExtensions
 {
     public static ICallSessionGrain GetCallSession(this IGrainFactory factory, TenantScope scope, string callSid) =>
-        factory.GetGrain<ICallSessionGrain>($"{scope}/{callSid}");
+        factory.GetGrain<ICallSessionGrain>(new ScopedKey(scope, callSid).ToString());
 
     public static IVoiceAccountGrain GetVoiceAccount(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IVoiceAccountGrain>($"{scope}/voice");
+        factory.GetGrain<IVoiceAccountGrain>(new ScopedKey(scope, "voice").ToString());
 
     public static IVoiceDashboardGrain GetVoiceDashboard(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IVoiceDashboardGrain>($"{scope}/voice-dashboard");
+        factory.GetGrain<IVoiceDashboardGrain>(new ScopedKey(scope, "voice-dashboard").ToString());
 }

@@ -45,10 +45,9 @@ public sealed partial class CallSessionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var cut = key.LastIndexOf('/');
-        _scope = TenantScope.Parse(key[..cut]);
-        _callSid = key[(cut + 1)..];
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        _scope = key.Scope;
+        _callSid = key.Name;
         if (await VoiceCallRows.LoadAsync(db, _scope, _callSid) is { } row)
         {
             _started = true;

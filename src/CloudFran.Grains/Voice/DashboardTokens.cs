@@ -19,6 +19,6 @@ public static class DashboardTokens
         var row = (await db.QueryAsync(
             "SELECT tenant_id, env FROM voice_dashboard_tokens WHERE token_hash = @h AND expires_at > @now",
             r => (Tenant: r.GetString(0), Env: r.GetString(1)), ("h", Hash(token)), ("now", now))).FirstOrDefault();
-        return row.Tenant is null ? null : new TenantScope(row.Tenant, row.Env == "live" ? DataEnv.Live : DataEnv.Test);
+        return row.Tenant is null ? null : TenantScope.Of(row.Tenant, row.Env);
     }
 }

@@ -20,8 +20,7 @@ public sealed class VoiceAccountGrain(PlatformDb db, TimeProvider clock, Convers
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        _scope = TenantScope.Parse(key[..key.LastIndexOf('/')]);
+        _scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
         return Task.CompletedTask;
     }
 
@@ -64,22 +63,16 @@ public sealed class VoiceAccountGrain(PlatformDb db, TimeProvider clock, Convers
         return settings;
     }
 
-    public async Task<PagedList<CallView>> ListCallsAsync(CallQuery query)
-    {
-        var args = new (string, object?)[]
-        {
-            ("t", _scope.TenantId), ("e", _scope.EnvName), ("from", query.From), ("to", query.To), ("o", query.Outcome),
-            ("limit", query.PageSize), ("offset", (query.Page - 1) * query.PageSize),
-        };
-        const string where = """
-            WHERE tenant_id = @t AND env = @e AND (@from::timestamptz IS NULL OR started_at >= @from)
-              AND (@to::timestamptz IS NULL OR started_at < @to) AND (@o::text IS NULL OR outcome = @o)
-            """;
-        var total = await db.ScalarAsync<long>($"SELECT count(*) FROM voice_calls {where}", args);
-        var rows = await db.QueryAsync($"SELECT {Columns} FROM voice_calls {where} ORDER BY started_at DESC, call_sid LIMIT @limit OFFSET @offset",
-            ReadCall, args);
-        return new PagedList<CallView>(rows, query.Page, query.PageSize, (int)total);
-    }
+    public Task<PagedList<CallView>> ListCallsAsync(CallQuery query) =>
+        db.PageAsync(
+            $"""
+            SELECT {Columns}, count(*) OVER () FROM voice_calls
+             WHERE tenant_id = @t AND env = @e AND (@from::timestamptz IS NULL OR started_at >= @from)
+               AND (@to::timestamptz IS NULL OR started_at < @to) AND (@o::text IS NULL OR outcome = @o)
+             ORDER BY started_at DESC, call_sid
+            """,
+            ReadCall, query.Page, query.PageSize,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("from", query.From), ("to", query.To), ("o", query.Outcome));
 
     public async Task<CallView> GetCallAsync(string callSid) =>
         await db.QuerySingleAsync($"SELECT {Columns} FROM voice_calls WHERE tenant_id = @t AND env = @e AND call_sid = @c", ReadCall,
@@ -99,20 +92,15 @@ public sealed class VoiceAccountGrain(PlatformDb db, TimeProvider clock, Convers
             ("t", _scope.TenantId), ("e", _scope.EnvName), ("since", now.AddHours(-4)));
     }
 
-    public async Task<PagedList<VoiceMessageView>> ListMessagesAsync(int page, int pageSize)
-    {
-        var total = await db.ScalarAsync<long>("SELECT count(*) FROM voice_messages WHERE tenant_id = @t AND env = @e",
-            ("t", _scope.TenantId), ("e", _scope.EnvName));
-        var rows = await db.QueryAsync(
+    public Task<PagedList<VoiceMessageView>> ListMessagesAsync(int page, int pageSize) =>
+        db.PageAsync(
             """
-            SELECT message_id, call_sid, location_id, caller_phone, caller_name, body, created_at FROM voice_messages
-             WHERE tenant_id = @t AND env = @e ORDER BY created_at DESC, message_id LIMIT @limit OFFSET @offset
+            SELECT message_id, call_sid, location_id, caller_phone, caller_name, body, created_at, count(*) OVER () FROM voice_messages
+             WHERE tenant_id = @t AND env = @e ORDER BY created_at DESC, message_id
             """,
             r => new VoiceMessageView(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
                 r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetFieldValue<DateTimeOffset>(6)),
-            ("t", _scope.TenantId), ("e", _scope.EnvName), ("limit", pageSize), ("offset", (page - 1) * pageSize));
-        return new PagedList<VoiceMessageView>(rows, page, pageSize, (int)total);
-    }
+            page, pageSize, ("t", _scope.TenantId), ("e", _scope.EnvName));
 
     public async Task<Understanding> UnderstandAsync(UnderstandRequest request)
     {

@@ -34,27 +34,16 @@ internal static class VoiceCallRows
     public static async Task InsertAsync(PlatformDb db, TenantScope scope, string callSid, string? locationId, string caller, string called,
         DateTimeOffset startedAt, CallState state)
     {
-        await using var connection = await db.Source.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using (var cmd = new Npgsql.NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        await tx.ExecuteAsync(
             """
             INSERT INTO voice_calls (tenant_id, env, call_sid, location_id, caller_phone, called_number, started_at, state, last_message)
             VALUES (@t, @e, @c, @l, @from, @to, @now, @state::jsonb, @last)
             ON CONFLICT DO NOTHING
-            """, connection, tx))
-        {
-            cmd.Parameters.AddWithValue("t", scope.TenantId);
-            cmd.Parameters.AddWithValue("e", scope.EnvName);
-            cmd.Parameters.AddWithValue("c", callSid);
-            cmd.Parameters.AddWithValue("l", (object?)locationId ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("from", caller);
-            cmd.Parameters.AddWithValue("to", called);
-            cmd.Parameters.AddWithValue("now", startedAt);
-            cmd.Parameters.AddWithValue("state", JsonSerializer.Serialize(state, Json.Options));
-            cmd.Parameters.AddWithValue("last", state.LastPrompt!);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        await EventOutbox.AppendAsync(connection, tx, scope, "voice.receptionist.call_started",
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("c", callSid), ("l", locationId), ("from", caller), ("to", called),
+            ("now", startedAt), ("state", JsonSerializer.Serialize(state, Json.Options)), ("last", state.LastPrompt!));
+        await EventOutbox.AppendAsync(tx, scope, "voice.receptionist.call_started",
             new { callSid, callerPhone = caller, calledNumber = called, locationId, startedAt },
             dedupeKey: $"voice:{callSid}:started");
         await tx.CommitAsync();
@@ -63,64 +52,48 @@ internal static class VoiceCallRows
     /// <summary>Appends a turn to the transcript and saves the state; a language switch records its event in the same transaction.</summary>
     public static async Task SaveTurnAsync(PlatformDb db, TenantScope scope, string callSid, CallState state, CallTurn turn, string? languageSwitched)
     {
-        var turnJson = JsonSerializer.Serialize(turn, Json.Options);
-        await using var connection = await db.Source.OpenConnectionAsync();
-        await using var tx = languageSwitched is null ? null : await connection.BeginTransactionAsync();
-        await using (var cmd = new Npgsql.NpgsqlCommand(
+        const string sql =
             """
             UPDATE voice_calls SET intent = @i, language = @lang, turn_count = @n, last_message = @last,
                    turns = turns || jsonb_build_array(@turn::jsonb), state = @state::jsonb, appointment_id = @appt, order_lines = @order::jsonb
              WHERE tenant_id = @t AND env = @e AND call_sid = @c
-            """, connection, tx))
+            """;
+        (string, object?)[] args =
+        [
+            ("i", state.Intent), ("lang", state.Language), ("n", state.Turn), ("last", state.LastPrompt ?? ""),
+            ("turn", JsonSerializer.Serialize(turn, Json.Options)), ("state", JsonSerializer.Serialize(state, Json.Options)),
+            ("appt", state.AppointmentId), ("order", JsonSerializer.Serialize(state.OrderPlaced ? state.Order : [], Json.Options)),
+            ("t", scope.TenantId), ("e", scope.EnvName), ("c", callSid),
+        ];
+        if (languageSwitched is null)
         {
-            cmd.Parameters.AddWithValue("i", state.Intent);
-            cmd.Parameters.AddWithValue("lang", state.Language);
-            cmd.Parameters.AddWithValue("n", state.Turn);
-            cmd.Parameters.AddWithValue("last", state.LastPrompt ?? "");
-            cmd.Parameters.AddWithValue("turn", turnJson);
-            cmd.Parameters.AddWithValue("state", JsonSerializer.Serialize(state, Json.Options));
-            cmd.Parameters.AddWithValue("appt", (object?)state.AppointmentId ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("order", JsonSerializer.Serialize(state.OrderPlaced ? state.Order : [], Json.Options));
-            cmd.Parameters.AddWithValue("t", scope.TenantId);
-            cmd.Parameters.AddWithValue("e", scope.EnvName);
-            cmd.Parameters.AddWithValue("c", callSid);
-            await cmd.ExecuteNonQueryAsync();
+            await db.ExecuteAsync(sql, args);
+            return;
         }
-        if (tx is not null)
-        {
-            await EventOutbox.AppendAsync(connection, tx, scope, "voice.receptionist.language_switched",
-                new { callSid, from = languageSwitched, to = state.Language, turn = turn.Turn },
-                dedupeKey: $"voice:{callSid}:lang:{turn.Turn}");
-            await tx.CommitAsync();
-        }
+        await using var tx = await db.BeginAsync();
+        await tx.ExecuteAsync(sql, args);
+        await EventOutbox.AppendAsync(tx, scope, "voice.receptionist.language_switched",
+            new { callSid, from = languageSwitched, to = state.Language, turn = turn.Turn },
+            dedupeKey: $"voice:{callSid}:lang:{turn.Turn}");
+        await tx.CommitAsync();
     }
 
     /// <summary>Closes the call once with its call_ended event; false when it was already closed.</summary>
     public static async Task<bool> CompleteAsync(PlatformDb db, TenantScope scope, string callSid, string? locationId, string caller, CallState state,
         string callStatus, string outcome, int duration, DateTimeOffset now)
     {
-        await using var connection = await db.Source.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using (var cmd = new Npgsql.NpgsqlCommand(
-            """
-            UPDATE voice_calls SET ended_at = @now, status = @s, outcome = @o, duration_seconds = @d, state = @state::jsonb
-             WHERE tenant_id = @t AND env = @e AND call_sid = @c AND ended_at IS NULL
-            """, connection, tx))
+        await using var tx = await db.BeginAsync();
+        if (await tx.ExecuteAsync(
+                """
+                UPDATE voice_calls SET ended_at = @now, status = @s, outcome = @o, duration_seconds = @d, state = @state::jsonb
+                 WHERE tenant_id = @t AND env = @e AND call_sid = @c AND ended_at IS NULL
+                """,
+                ("now", now), ("s", callStatus), ("o", outcome), ("d", duration), ("state", JsonSerializer.Serialize(state, Json.Options)),
+                ("t", scope.TenantId), ("e", scope.EnvName), ("c", callSid)) == 0)
         {
-            cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("s", callStatus);
-            cmd.Parameters.AddWithValue("o", outcome);
-            cmd.Parameters.AddWithValue("d", duration);
-            cmd.Parameters.AddWithValue("state", JsonSerializer.Serialize(state, Json.Options));
-            cmd.Parameters.AddWithValue("t", scope.TenantId);
-            cmd.Parameters.AddWithValue("e", scope.EnvName);
-            cmd.Parameters.AddWithValue("c", callSid);
-            if (await cmd.ExecuteNonQueryAsync() == 0)
-            {
-                return false;
-            }
+            return false;
         }
-        await EventOutbox.AppendAsync(connection, tx, scope, "voice.receptionist.call_ended", new
+        await EventOutbox.AppendAsync(tx, scope, "voice.receptionist.call_ended", new
         {
             callSid, locationId, callerPhone = caller, callStatus, outcome, durationSeconds = duration,
             turns = state.Turn, intent = state.Intent, appointmentId = state.AppointmentId,
