@@ -146,17 +146,11 @@ public static class MessagingKeys
     public static string PhoneKey(string e164) => "ph_" + new string(e164.Where(char.IsAsciiDigit).ToArray());
 
     public static IMessagingAccountGrain GetMessagingAccount(this IGrainFactory factory, TenantScope scope) =>
-        factory.GetGrain<IMessagingAccountGrain>($"{scope}/messaging");
+        factory.GetGrain<IMessagingAccountGrain>(new ScopedKey(scope, "messaging").ToString());
 
     public static ISmsRecipientGrain GetSmsRecipient(this IGrainFactory factory, TenantScope scope, string e164) =>
-        factory.GetGrain<ISmsRecipientGrain>($"{scope}/{PhoneKey(e164)}");
+        factory.GetGrain<ISmsRecipientGrain>(new ScopedKey(scope, PhoneKey(e164)).ToString());
 
     public static ITwilioRoutingGrain GetTwilioRouting(this IGrainFactory factory) =>
         factory.GetGrain<ITwilioRoutingGrain>("twilio");
-
-    public static TenantScope ScopeOfKey(string grainKey)
-    {
-        var parts = grainKey.Split('/');
-        return TenantScope.Parse(parts[0] + "/" + parts[1]);
-    }
 }

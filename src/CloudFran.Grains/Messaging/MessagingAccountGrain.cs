@@ -14,7 +14,13 @@ namespace CloudFran.Grains.Messaging;
 /// <summary>See <see cref="IMessagingAccountGrain"/>: configuration rows plus the thread and audit queries.</summary>
 public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider clock, SenderAccountCache senders) : Grain, IMessagingAccountGrain
 {
-    private TenantScope Scope => MessagingKeys.ScopeOfKey(this.GetPrimaryKeyString());
+    private TenantScope _scope;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _scope = ScopedKey.Parse(this.GetPrimaryKeyString()).Scope;
+        return Task.CompletedTask;
+    }
 
     public async Task<TwilioAccountView> SetTwilioAsync(TwilioAccountInput input)
     {
@@ -26,7 +32,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
         if (input.ApiKeySecret is not null && !Token().IsMatch(input.ApiKeySecret)) check.Invalid("apiKeySecret", "apiKeySecret must be 16-128 letters and digits.");
         if (input.MessagingServiceSid is not null && !Sid("MG").IsMatch(input.MessagingServiceSid)) check.Invalid("messagingServiceSid", "messagingServiceSid must be MG followed by 32 hex characters.");
         check.ThrowIfInvalid();
-        var scope = Scope;
+        var scope = _scope;
         await db.ExecuteAsync(
             """
             INSERT INTO tenant_twilio (tenant_id, env, account_sid, auth_user, auth_secret, webhook_token, messaging_service_sid, updated_at)
@@ -44,7 +50,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
 
     public async Task<TwilioAccountView> GetTwilioAsync()
     {
-        var scope = Scope;
+        var scope = _scope;
         return await db.QuerySingleAsync(
             "SELECT account_sid, auth_user, messaging_service_sid, updated_at FROM tenant_twilio WHERE tenant_id = @t AND env = @e",
             r => new TwilioAccountView(r.GetString(0), r.GetString(1).StartsWith("SK", StringComparison.Ordinal) ? r.GetString(1) : null,
@@ -55,7 +61,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
 
     public async Task<PhoneNumberView> AddNumberAsync(string phoneNumber, string? locationId)
     {
-        var scope = Scope;
+        var scope = _scope;
         if (locationId is not null)
         {
             var exists = await db.ScalarAsync<int?>(
@@ -82,7 +88,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
 
     public async Task<IReadOnlyList<PhoneNumberView>> ListNumbersAsync()
     {
-        var scope = Scope;
+        var scope = _scope;
         return await db.QueryAsync(
             "SELECT number_id, phone_number, location_id, created_at FROM phone_numbers WHERE tenant_id = @t AND env = @e ORDER BY created_at, number_id",
             ReadNumber, ("t", scope.TenantId), ("e", scope.EnvName));
@@ -90,7 +96,7 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
 
     public async Task RemoveNumberAsync(string numberId)
     {
-        var scope = Scope;
+        var scope = _scope;
         var removed = await db.ExecuteAsync("DELETE FROM phone_numbers WHERE tenant_id = @t AND env = @e AND number_id = @n",
             ("t", scope.TenantId), ("e", scope.EnvName), ("n", numberId));
         if (removed == 0)
@@ -100,30 +106,17 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
         senders.Invalidate(scope);
     }
 
-    public async Task<PagedList<ThreadMessage>> ListThreadAsync(string? phone, int page, int pageSize)
-    {
-        var scope = Scope;
-        long total = 0;
-        var rows = await db.QueryAsync(
+    public Task<PagedList<ThreadMessage>> ListThreadAsync(string? phone, int page, int pageSize) =>
+        db.PageAsync(
             $"""
             SELECT {SmsStatus.Columns}, count(*) OVER () AS total FROM sms_messages
              WHERE tenant_id = @t AND env = @e AND (@p::text IS NULL OR contact_phone = @p::text)
-             ORDER BY created_at DESC, message_id DESC LIMIT @limit OFFSET @offset
+             ORDER BY created_at DESC, message_id DESC
             """,
-            r =>
-            {
-                total = r.GetInt64(r.GetOrdinal("total"));
-                return SmsStatus.Read(r);
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("p", phone), ("limit", pageSize), ("offset", (page - 1) * pageSize));
-        return new PagedList<ThreadMessage>(rows, page, pageSize, total);
-    }
+            SmsStatus.Read, page, pageSize, ("t", _scope.TenantId), ("e", _scope.EnvName), ("p", phone));
 
-    public async Task<PagedList<ConsentAuditEntry>> ConsentAuditAsync(ConsentAuditQuery query)
-    {
-        var scope = Scope;
-        long total = 0;
-        var rows = await db.QueryAsync(
+    public Task<PagedList<ConsentAuditEntry>> ConsentAuditAsync(ConsentAuditQuery query) =>
+        db.PageAsync(
             """
             SELECT audit_id, customer_id, type, channel, source, actor, reason, created_at, count(*) OVER () AS total
               FROM consent_audit
@@ -132,19 +125,13 @@ public sealed partial class MessagingAccountGrain(PlatformDb db, TimeProvider cl
                AND (@type::text IS NULL OR type = @type::text)
                AND (@from::timestamptz IS NULL OR created_at >= @from::timestamptz)
                AND (@to::timestamptz IS NULL OR created_at <= @to::timestamptz)
-             ORDER BY created_at, audit_id LIMIT @limit OFFSET @offset
+             ORDER BY created_at, audit_id
             """,
-            r =>
-            {
-                total = r.GetInt64(r.GetOrdinal("total"));
-                return new ConsentAuditEntry(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-                    r.GetString(5), r.NullableString("reason"), r.Time("created_at"));
-            },
-            ("t", scope.TenantId), ("e", scope.EnvName), ("c", query.CustomerId), ("type", query.Type),
-            ("from", query.From?.ToUniversalTime()), ("to", query.To?.ToUniversalTime()),
-            ("limit", query.PageSize), ("offset", (query.Page - 1) * query.PageSize));
-        return new PagedList<ConsentAuditEntry>(rows, query.Page, query.PageSize, total);
-    }
+            r => new ConsentAuditEntry(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+                r.GetString(5), r.NullableString("reason"), r.Time("created_at")),
+            query.Page, query.PageSize,
+            ("t", _scope.TenantId), ("e", _scope.EnvName), ("c", query.CustomerId), ("type", query.Type),
+            ("from", query.From?.ToUniversalTime()), ("to", query.To?.ToUniversalTime()));
 
     private static PhoneNumberView ReadNumber(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.NullableString("location_id"), r.Time("created_at"));

@@ -1,5 +1,5 @@
 using CloudFran.Abstractions.Keys;
-using Npgsql;
+using CloudFran.Grains.Storage;
 
 namespace CloudFran.Grains.Messaging;
 
@@ -7,10 +7,9 @@ namespace CloudFran.Grains.Messaging;
 internal static class SmsConsentRows
 {
     /// <summary>Sets the phone's consent and answers the status it had before (null when none was recorded).</summary>
-    public static async Task<string?> SetConsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string phone, string status,
-        string? reason, string source, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static Task<string?> SetConsentAsync(PlatformTransaction tx, TenantScope scope, string phone, string status,
+        string? reason, string source, DateTimeOffset now) =>
+        tx.ScalarAsync<string>(
             """
             WITH old AS (SELECT status FROM sms_consent WHERE tenant_id = @t AND env = @e AND phone = @p FOR UPDATE)
             INSERT INTO sms_consent (tenant_id, env, phone, status, reason, source, updated_at)
@@ -18,34 +17,18 @@ internal static class SmsConsentRows
             ON CONFLICT (tenant_id, env, phone) DO UPDATE SET status = excluded.status, reason = excluded.reason,
                 source = excluded.source, updated_at = excluded.updated_at
             RETURNING (SELECT status FROM old)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("p", phone);
-        cmd.Parameters.AddWithValue("s", status);
-        cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("source", source);
-        cmd.Parameters.AddWithValue("now", now);
-        return await cmd.ExecuteScalarAsync() as string;
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("p", phone), ("s", status), ("reason", reason), ("source", source),
+            ("now", now));
 
     /// <summary>Appends a consent change to the audit trail.</summary>
-    public static async Task AuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TenantScope scope, string phone, string type, string source,
-        string actor, string? reason, DateTimeOffset now)
-    {
-        await using var cmd = new NpgsqlCommand(
+    public static Task AuditAsync(PlatformTransaction tx, TenantScope scope, string phone, string type, string source,
+        string actor, string? reason, DateTimeOffset now) =>
+        tx.ExecuteAsync(
             """
             INSERT INTO consent_audit (tenant_id, env, customer_id, type, channel, source, actor, reason, created_at)
             VALUES (@t, @e, @p, @type, 'sms', @source, @actor, @reason, @now)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("t", scope.TenantId);
-        cmd.Parameters.AddWithValue("e", scope.EnvName);
-        cmd.Parameters.AddWithValue("p", phone);
-        cmd.Parameters.AddWithValue("type", type);
-        cmd.Parameters.AddWithValue("source", source);
-        cmd.Parameters.AddWithValue("actor", actor.Length > 60 ? actor[..60] : actor);
-        cmd.Parameters.AddWithValue("reason", (object?)reason ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("now", now);
-        await cmd.ExecuteNonQueryAsync();
-    }
+            """,
+            ("t", scope.TenantId), ("e", scope.EnvName), ("p", phone), ("type", type), ("source", source),
+            ("actor", actor.Length > 60 ? actor[..60] : actor), ("reason", reason), ("now", now));
 }

@@ -39,7 +39,7 @@ public sealed partial class SmsDispatcher(
                                    ORDER BY next_attempt_at LIMIT 128 FOR UPDATE SKIP LOCKED)
             RETURNING message_id, tenant_id, env, contact_phone, body, media_urls::text, location_id, attempts
             """,
-            r => (Scope: new TenantScope(r.GetString(1), r.GetString(2) == "test" ? DataEnv.Test : DataEnv.Live), Phone: r.GetString(3),
+            r => (Scope: TenantScope.Of(r.GetString(1), r.GetString(2)), Phone: r.GetString(3),
                 Message: new ClaimedSms(r.GetString(0), r.GetString(4), JsonSerializer.Deserialize<List<string>>(r.GetString(5)) ?? [],
                     r.IsDBNull(6) ? null : r.GetString(6), r.GetInt32(7))),
             ("lease", now + Lease), ("now", now));

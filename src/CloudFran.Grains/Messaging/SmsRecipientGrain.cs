@@ -9,7 +9,6 @@ using CloudFran.Grains.Messaging.Twilio;
 using CloudFran.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CloudFran.Grains.Messaging;
 
@@ -36,9 +35,9 @@ public sealed partial class SmsRecipientGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        _scope = MessagingKeys.ScopeOfKey(key);
-        _phone = "+" + key[(key.LastIndexOf("/ph_", StringComparison.Ordinal) + 4)..];
+        var key = ScopedKey.Parse(this.GetPrimaryKeyString());
+        _scope = key.Scope;
+        _phone = "+" + key.Name["ph_".Length..];
         return Task.CompletedTask;
     }
 
@@ -132,25 +131,18 @@ public sealed partial class SmsRecipientGrain(
         {
             return false;
         }
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using var update = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        var changed = await tx.ExecuteAsync(
             """
             UPDATE sms_messages SET status = @s, status_rank = @r, error_code = coalesce(@err, error_code), updated_at = @now
              WHERE message_id = @m AND tenant_id = @t AND env = @e AND status_rank < @r
-            """, conn, tx);
-        update.Parameters.AddWithValue("s", status);
-        update.Parameters.AddWithValue("r", SmsStatus.Rank(status));
-        update.Parameters.AddWithValue("err", (object?)errorCode ?? DBNull.Value);
-        update.Parameters.AddWithValue("now", clock.GetUtcNow());
-        update.Parameters.AddWithValue("m", messageId);
-        update.Parameters.AddWithValue("t", _scope.TenantId);
-        update.Parameters.AddWithValue("e", _scope.EnvName);
-        var changed = await update.ExecuteNonQueryAsync() == 1;
+            """,
+            ("s", status), ("r", SmsStatus.Rank(status)), ("err", errorCode), ("now", clock.GetUtcNow()), ("m", messageId),
+            ("t", _scope.TenantId), ("e", _scope.EnvName)) == 1;
         if (changed && status is SmsStatus.Delivered or SmsStatus.Undelivered or SmsStatus.Failed)
         {
             var type = status == SmsStatus.Delivered ? "sms.delivered" : "sms.failed";
-            await EventOutbox.AppendAsync(conn, tx, _scope, type,
+            await EventOutbox.AppendAsync(tx, _scope, type,
                 new { messageId, to = _phone, status, errorCode }, $"{type}:{messageId}");
         }
         await tx.CommitAsync();
@@ -165,34 +157,25 @@ public sealed partial class SmsRecipientGrain(
             : SmsStatus.HelpWords.Contains(word) ? "help"
             : "message";
 
-        await using (var conn = await db.Source.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var tx = await db.BeginAsync())
         {
             var inboundId = Ids.New("msg", 20);
-            await using var insert = new NpgsqlCommand(
-                """
-                INSERT INTO sms_messages (message_id, tenant_id, env, direction, contact_phone, platform_phone, body, media_urls,
-                                          location_id, status, status_rank, twilio_sid, created_at, updated_at)
-                VALUES (@id, @t, @e, 'inbound', @from, @to, @body, @media::jsonb, @loc, 'received', 3, @sid, @now, @now)
-                ON CONFLICT (twilio_sid) DO NOTHING
-                """, conn, tx);
-            insert.Parameters.AddWithValue("id", inboundId);
-            insert.Parameters.AddWithValue("t", _scope.TenantId);
-            insert.Parameters.AddWithValue("e", _scope.EnvName);
-            insert.Parameters.AddWithValue("from", _phone);
-            insert.Parameters.AddWithValue("to", sms.To);
-            insert.Parameters.AddWithValue("body", sms.Body.Length > 1600 ? sms.Body[..1600] : sms.Body);
-            insert.Parameters.AddWithValue("media", JsonSerializer.Serialize(sms.MediaUrls));
-            insert.Parameters.AddWithValue("loc", (object?)sms.LocationId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("sid", sms.MessageSid);
-            insert.Parameters.AddWithValue("now", clock.GetUtcNow());
-            if (await insert.ExecuteNonQueryAsync() == 0)
+            if (await tx.ExecuteAsync(
+                    """
+                    INSERT INTO sms_messages (message_id, tenant_id, env, direction, contact_phone, platform_phone, body, media_urls,
+                                              location_id, status, status_rank, twilio_sid, created_at, updated_at)
+                    VALUES (@id, @t, @e, 'inbound', @from, @to, @body, @media::jsonb, @loc, 'received', 3, @sid, @now, @now)
+                    ON CONFLICT (twilio_sid) DO NOTHING
+                    """,
+                    ("id", inboundId), ("t", _scope.TenantId), ("e", _scope.EnvName), ("from", _phone), ("to", sms.To),
+                    ("body", sms.Body.Length > 1600 ? sms.Body[..1600] : sms.Body), ("media", JsonSerializer.Serialize(sms.MediaUrls)),
+                    ("loc", sms.LocationId), ("sid", sms.MessageSid), ("now", clock.GetUtcNow())) == 0)
             {
                 return new InboundResult(null, "duplicate"); // Twilio retried the webhook: handled once already
             }
             if (kind == "message")
             {
-                await EventOutbox.AppendAsync(conn, tx, _scope, "sms.received",
+                await EventOutbox.AppendAsync(tx, _scope, "sms.received",
                     new { messageId = inboundId, from = _phone, to = sms.To, body = sms.Body, locationId = sms.LocationId },
                     $"sms.received:{sms.MessageSid}");
             }
@@ -233,25 +216,18 @@ public sealed partial class SmsRecipientGrain(
     public async Task<ConsentView> OptOutAsync(string reason, string source, string actor)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var previous = await SmsConsentRows.SetConsentAsync(conn, tx, _scope, _phone, "opted_out", reason, source, now);
-        await SmsConsentRows.AuditAsync(conn, tx, _scope, _phone, "opt_out", source, actor, reason, now);
-        await using (var suppress = new NpgsqlCommand(
+        await using var tx = await db.BeginAsync();
+        var previous = await SmsConsentRows.SetConsentAsync(tx, _scope, _phone, "opted_out", reason, source, now);
+        await SmsConsentRows.AuditAsync(tx, _scope, _phone, "opt_out", source, actor, reason, now);
+        await tx.ExecuteAsync(
             """
             UPDATE sms_messages SET status = 'suppressed', status_rank = 3, error_code = 'RECIPIENT_OPTED_OUT', next_attempt_at = NULL, updated_at = @now
              WHERE tenant_id = @t AND env = @e AND contact_phone = @p AND direction = 'outbound' AND status = 'queued'
-            """, conn, tx))
-        {
-            suppress.Parameters.AddWithValue("now", now);
-            suppress.Parameters.AddWithValue("t", _scope.TenantId);
-            suppress.Parameters.AddWithValue("e", _scope.EnvName);
-            suppress.Parameters.AddWithValue("p", _phone);
-            await suppress.ExecuteNonQueryAsync();
-        }
+            """,
+            ("now", now), ("t", _scope.TenantId), ("e", _scope.EnvName), ("p", _phone));
         if (previous != "opted_out")
         {
-            await EventOutbox.AppendAsync(conn, tx, _scope, "sms.opt_out", new { phone = _phone, reason, source, at = now });
+            await EventOutbox.AppendAsync(tx, _scope, "sms.opt_out", new { phone = _phone, reason, source, at = now });
         }
         await tx.CommitAsync();
         _consent = new ConsentView(_phone, "opted_out", reason, source, now);
@@ -261,10 +237,9 @@ public sealed partial class SmsRecipientGrain(
     public async Task<ConsentView> OptInAsync(string source, string actor)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await SmsConsentRows.SetConsentAsync(conn, tx, _scope, _phone, "opted_in", null, source, now);
-        await SmsConsentRows.AuditAsync(conn, tx, _scope, _phone, "opt_in", source, actor, null, now);
+        await using var tx = await db.BeginAsync();
+        await SmsConsentRows.SetConsentAsync(tx, _scope, _phone, "opted_in", null, source, now);
+        await SmsConsentRows.AuditAsync(tx, _scope, _phone, "opt_in", source, actor, null, now);
         await tx.CommitAsync();
         _consent = new ConsentView(_phone, "opted_in", null, source, now);
         return _consent;
@@ -279,21 +254,15 @@ public sealed partial class SmsRecipientGrain(
 
     private async Task FinishAsync(string messageId, string status, string errorCode, string errorMessage)
     {
-        await using var conn = await db.Source.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await using var cmd = new NpgsqlCommand(
-            """
-            UPDATE sms_messages SET status = @s, status_rank = 3, error_code = @code, error_message = @msg, next_attempt_at = NULL, updated_at = @now
-             WHERE message_id = @m AND status = 'queued'
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("s", status);
-        cmd.Parameters.AddWithValue("code", errorCode);
-        cmd.Parameters.AddWithValue("msg", Truncate(errorMessage));
-        cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
-        cmd.Parameters.AddWithValue("m", messageId);
-        if (await cmd.ExecuteNonQueryAsync() == 1)
+        await using var tx = await db.BeginAsync();
+        if (await tx.ExecuteAsync(
+                """
+                UPDATE sms_messages SET status = @s, status_rank = 3, error_code = @code, error_message = @msg, next_attempt_at = NULL, updated_at = @now
+                 WHERE message_id = @m AND status = 'queued'
+                """,
+                ("s", status), ("code", errorCode), ("msg", Truncate(errorMessage)), ("now", clock.GetUtcNow()), ("m", messageId)) == 1)
         {
-            await EventOutbox.AppendAsync(conn, tx, _scope, "sms.failed",
+            await EventOutbox.AppendAsync(tx, _scope, "sms.failed",
                 new { messageId, to = _phone, status, errorCode }, $"sms.failed:{messageId}");
         }
         await tx.CommitAsync();

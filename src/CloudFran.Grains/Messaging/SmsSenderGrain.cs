@@ -19,9 +19,17 @@ namespace CloudFran.Grains.Messaging;
 [StatelessWorker, Reentrant]
 public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatchSignal signal) : Grain, ISmsSenderGrain
 {
+    private TenantScope _scope;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
     public async Task<SmsMessageView> SendAsync(SmsSendRequest request)
     {
-        var scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        var scope = _scope;
         Validate(request).ThrowIfInvalid();
 
         var optedOut = await db.ScalarAsync<string>(
@@ -90,7 +98,7 @@ public sealed class SmsSenderGrain(PlatformDb db, TimeProvider clock, SmsDispatc
         {
             throw CloudFranException.Invalid("requests", $"At most {MaxBatch} messages per batch.");
         }
-        var scope = TenantScope.Parse(this.GetPrimaryKeyString());
+        var scope = _scope;
         var results = new SmsSendResult?[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {

@@ -58,6 +58,6 @@ public sealed class TwilioRoutingGrain(PlatformDb db, TimeProvider clock) : Grai
             Read, ("c", callSid));
 
     private static TwilioRoute Read(NpgsqlDataReader r) =>
-        new(new TenantScope(r.GetString(0), r.GetString(1) == "test" ? DataEnv.Test : DataEnv.Live), r.GetString(2),
+        new(TenantScope.Of(r.GetString(0), r.GetString(1)), r.GetString(2),
             r.NullableString("location_id"));
 }
