@@ -88,22 +88,6 @@ public sealed partial class AppointmentDirectoryGrain(PlatformDb db) : Grain, IA
             ReadCenter, q.Page, q.Limit,
             ("t", scope.TenantId), ("e", scope.EnvName), ("loc", q.LocationId), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
             ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled));
-        if (page.Data.Count == 0 && q.Page > 1)
-        {
-            page = page with { Total = await db.ScalarAsync<long>(
-                """
-                SELECT count(*) FROM appointments a
-                 WHERE a.tenant_id = @t AND a.env = @e AND a.status IN ('booked', 'cancelled')
-                   AND (@loc::text IS NULL OR a.location_id = @loc::text)
-                   AND (@lm::timestamptz IS NULL OR a.last_modified > @lm::timestamptz)
-                   AND (@from::timestamptz IS NULL OR a.start_at >= @from::timestamptz)
-                   AND (@to::timestamptz IS NULL OR a.start_at < @to::timestamptz)
-                   AND (@p::text IS NULL OR a.provider_id = @p::text)
-                   AND (@c::boolean IS NULL OR (a.status = 'cancelled') = @c::boolean)
-                """,
-                ("t", scope.TenantId), ("e", scope.EnvName), ("loc", q.LocationId), ("lm", q.LastModifiedAfter?.ToUniversalTime()),
-                ("from", q.From?.ToUniversalTime()), ("to", q.To?.ToUniversalTime()), ("p", q.ProviderId), ("c", q.Cancelled)) };
-        }
         return page;
     }
 

@@ -75,12 +75,9 @@ public sealed class LeadsGrain(PlatformDb db, [FromKeyedServices(CrmClock.Key)] 
     public async Task<PagedList<LeadView>> ListAsync(LeadQuery q)
     {
         var (filter, args) = LeadQueries.Filter(q, Scope);
-        var page = await db.PageAsync(
+        return await db.PageAsync(
             $"SELECT {LeadSql.Columns}, count(*) OVER () AS total FROM crm_leads WHERE {filter} ORDER BY created_at DESC, lead_id",
             LeadSql.Read, q.Page, q.PageSize, args.ToArray());
-        // A page past the end has no rows to carry the total: count it apart.
-        return page.Data.Count > 0 || q.Page == 1 ? page
-            : page with { Total = await db.ScalarAsync<long>($"SELECT count(*) FROM crm_leads WHERE {filter}", args.ToArray()) };
     }
 
     public async Task<LeadView> UpdateAsync(string leadId, LeadPatch patch)

@@ -60,15 +60,4 @@ public static class EventOutbox
             ("ids", data.Select(_ => Ids.New("evt", 20)).ToArray()),
             ("payloads", data.Select(d => JsonSerializer.Serialize(d, Json.Options)).ToArray()));
     }
-
-    /// <summary>Transitional: appends on a connection and transaction opened by hand. Callers move to
-    /// <see cref="PlatformTransaction"/>; this overload goes when the last one has.</summary>
-    public static Task<string> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        TenantScope scope, string eventType, object data, string? dedupeKey = null, CancellationToken ct = default) =>
-        AppendAsync(new PlatformTransaction(connection, transaction), scope, eventType, data, dedupeKey);
-
-    /// <inheritdoc cref="AppendAsync(NpgsqlConnection, NpgsqlTransaction?, TenantScope, string, object, string?, CancellationToken)"/>
-    public static Task AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        TenantScope scope, string eventType, IReadOnlyCollection<object> data, CancellationToken ct = default) =>
-        AppendManyAsync(new PlatformTransaction(connection, transaction), scope, eventType, data);
 }

@@ -22,7 +22,8 @@ public interface ISql
 
     /// <summary>
     /// One page of a list: <paramref name="sql"/> is a SELECT that ends with its ORDER BY and whose last column is
-    /// <c>count(*) OVER ()</c> (the total before paging). LIMIT and OFFSET are added here from the 1-based page.
+    /// <c>count(*) OVER ()</c> (the total before paging). LIMIT and OFFSET are added here from the 1-based page; a
+    /// page past the end still reports the true total.
     /// </summary>
     Task<PagedList<T>> PageAsync<T>(string sql, Func<NpgsqlDataReader, T> map, int page, int pageSize,
         params (string Name, object? Value)[] args);
@@ -117,6 +118,11 @@ internal static class SqlStatements
                 return map(r);
             },
             [.. args, ("page_limit", pageSize), ("page_offset", (long)(page - 1) * pageSize)]);
+        if (rows.Count == 0 && page > 1)
+        {
+            // A page past the end carries no row to read the total from: count the same selection.
+            total = await sql.ScalarAsync<long>($"SELECT count(*) FROM ({select}) AS page_source", args);
+        }
         return new PagedList<T>(rows, page, pageSize, total);
     }
 

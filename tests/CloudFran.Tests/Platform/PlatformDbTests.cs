@@ -67,6 +67,9 @@ public sealed class PlatformDbTests : IAsyncLifetime
         Assert.Equal(13, evens.Total);
         Assert.Equal([120, 122, 124], evens.Data);
 
+        var pastTheEnd = await _db.PageAsync(sql, r => r.GetInt32(0), page: 9, pageSize: 10, ("n", "odd"));
+        Assert.Equal((12L, 0), (pastTheEnd.Total, pastTheEnd.Data.Count));
+
         await using var tx = await _db.BeginAsync();
         var inside = await tx.PageAsync(sql, r => r.GetInt32(0), page: 3, pageSize: 10, ("n", null));
         Assert.Equal((25L, 5), (inside.Total, inside.Data.Count));
