@@ -60,7 +60,7 @@ public static class BenchRoutes
                 {
                     throw CloudFranException.Invalid("tenantId", "tenantId must be an existing tenant's id.");
                 }
-                return Results.Json(await MeasureAsync(grains, kind, activate, new TenantScope(tenantId, DataEnv.Live), count));
+                return TypedResults.Json(await MeasureAsync(grains, kind, activate, new TenantScope(tenantId, DataEnv.Live), count));
             })
             .RequirePlatformAdmin().ExcludeFromDescription();
 
@@ -73,7 +73,7 @@ public static class BenchRoutes
                     ?? throw new InvalidOperationException("Orleans' consistent ring provider type was not found.");
                 var ring = services.GetRequiredService(ringType);
                 var owner = (SiloAddress?)ringType.GetMethod("GetPrimaryTargetSilo")!.Invoke(ring, [unchecked((uint)hash)]);
-                return Results.Json(new { hash, silo = owner?.ToString(), port = owner?.Endpoint.Port });
+                return TypedResults.Json(new { hash, silo = owner?.ToString(), port = owner?.Endpoint.Port });
             })
             .RequirePlatformAdmin().ExcludeFromDescription();
         return routes;

@@ -51,7 +51,7 @@ app.MapOrleansDashboard(routePrefix: "/dashboard").RequirePlatformAdmin();
 if (app.Configuration.GetValue("CLOUDFRAN_BENCH_ROUTES", false))
 {
     // The benchmark's baseline: a bare minimal-API JSON route with no auth, grain or database behind it.
-    app.MapGet("/bench/bare", () => Results.Json(new { ok = true, at = DateTimeOffset.UtcNow })).ExcludeFromDescription();
+    app.MapGet("/bench/bare", () => TypedResults.Json(new { ok = true, at = DateTimeOffset.UtcNow })).ExcludeFromDescription();
     app.MapBenchRoutes();
 }
 
