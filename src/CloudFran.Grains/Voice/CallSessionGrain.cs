@@ -40,6 +40,11 @@ public sealed partial class CallSessionGrain(
     private string? _locationId;
     private DateTimeOffset _startedAt;
     private ReceptionistDialogue _dialogue = null!;
+    /// <summary>
+    /// A turn whose answer Twilio has not been given yet: it outlasted the wait in <see cref="RespondAsync"/>, the
+    /// caller was put on hold and Twilio polls for it. Cleared once the answer is given or a later turn supersedes it,
+    /// so a stray or repeated poll never replays an answer the caller already heard.
+    /// </summary>
     private Task<CallReply>? _slowTurn;
     private int _slowTurnNumber;
 
@@ -120,6 +125,7 @@ public sealed partial class CallSessionGrain(
             // Twilio never sends speech while it is following our Redirect; a stray one waits for the turn in flight.
             return await PollAsync(_slowTurnNumber);
         }
+        ForgetFinishedSlowTurn();
         var turn = TurnAsync(input);
         if (turn.IsCompleted)
         {
@@ -131,6 +137,8 @@ public sealed partial class CallSessionGrain(
         var finished = await Task.WhenAny(turn, Task.Delay(TimeSpan.FromSeconds(2.5)));
         if (finished == turn)
         {
+            // Answered in this response: nothing is left for Twilio to poll for.
+            _slowTurn = null;
             return await turn;
         }
         return _dialogue.HoldOn(_slowTurnNumber);
@@ -182,6 +190,7 @@ public sealed partial class CallSessionGrain(
     {
         if (!_started) return ReceptionistDialogue.UnknownCall();
         if (_ended) return CallReply.HangUp();
+        ForgetFinishedSlowTurn();
         var decision = _dialogue.DialResult(dialCallStatus);
         await SaveTurnAsync(new CallTurn(_state.Turn, clock.GetUtcNow(), $"(transfer {dialCallStatus})", null, VoiceIntents.TransferCall, decision.Said, 0, _state.Language), null);
         Publish("CallUpdated", null);
@@ -192,11 +201,21 @@ public sealed partial class CallSessionGrain(
     {
         if (!_started) return ReceptionistDialogue.UnknownCall();
         if (_ended) return CallReply.HangUp();
+        ForgetFinishedSlowTurn();
         MaybeStartRecording();
         var decision = _dialogue.NoInput();
         await SaveTurnAsync(new CallTurn(_state.Turn, clock.GetUtcNow(), "(no input)", null, VoiceIntents.Unknown, decision.Said, 0, _state.Language), null);
         Publish("CallUpdated", null);
         return decision.Reply;
+    }
+
+    /// <summary>A new turn supersedes a held turn that finished but was never polled for.</summary>
+    private void ForgetFinishedSlowTurn()
+    {
+        if (_slowTurn is { IsCompleted: true })
+        {
+            _slowTurn = null;
+        }
     }
 
     // ---------------------------------------------------------------- completion and recording

@@ -126,6 +126,36 @@ public sealed class LlmEngineTests(LlmVoiceFactory llm)
     }
 
     [Fact]
+    public async Task A_poll_for_a_turn_already_answered_gets_the_current_prompt_not_that_answer_again()
+    {
+        var location = await VoiceLocation.CreateAsync(llm.Platform, engine: "llm");
+        var call = new VoiceCall(llm.Platform, location);
+        await call.StartAsync();
+        llm.OpenAi.ToolCall = ("transfer_call", "{}");
+        var poll = new Dictionary<string, string>
+        {
+            ["CallSid"] = call.CallSid, ["From"] = call.Caller, ["To"] = location.Number, ["CallStatus"] = "in-progress",
+        };
+        // The model answers at once: the transfer comes in the response to the speech itself (on a very slow machine
+        // the caller may be held first; then the poll brings it, as Twilio would).
+        var transfer = await call.SayAsync("I need to reach whoever is in charge");
+        if (transfer.Root!.Element("Redirect") is { } redirect)
+        {
+            transfer = await call.PostAsync(redirect.Value, poll);
+        }
+        Assert.Equal(location.TransferNumber, transfer.Root!.Element("Dial")!.Value.Trim());
+
+        var back = await call.DialStatusAsync("no-answer");
+        Assert.Contains("nobody was able to answer", VoiceCall.Said(back));
+
+        // A late or repeated poll for turn 1, already answered: the caller hears where the call is now; no second dial.
+        var stray = await call.PostAsync($"/api/voice-receptionist/poll?callSid={call.CallSid}&turn=1", poll);
+        Assert.Null(stray.Root!.Element("Dial"));
+        Assert.Equal(VoiceCall.Said(back), VoiceCall.Said(stray));
+        Assert.NotNull(VoiceCall.Gather(stray));
+    }
+
+    [Fact]
     public async Task A_failing_model_falls_back_to_the_offline_engine()
     {
         var location = await VoiceLocation.CreateAsync(llm.Platform, engine: "llm");
