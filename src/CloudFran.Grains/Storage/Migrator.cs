@@ -36,7 +36,7 @@ public static class Migrator
         // The advisory lock belongs to this session: every statement below runs on this one connection, which is
         // why it is opened here and not taken from PlatformDb per statement.
         await using var conn = await db.OpenConnectionAsync(ct);
-        var session = new PlatformTransaction(conn, null);
+        var session = new SqlSession(conn);
         await session.ExecuteAsync($"SELECT pg_advisory_lock({LockId})");
         try
         {
@@ -68,9 +68,9 @@ public static class Migrator
                     }
                     continue;
                 }
-                // Each migration in its own transaction on the locked session (the wrapper does not own the connection).
+                // Each migration in its own transaction on the locked session.
                 await using var tx = await conn.BeginTransactionAsync(ct);
-                var migration = new PlatformTransaction(conn, tx);
+                var migration = new SqlSession(conn, tx);
                 await migration.ExecuteAsync(sql);
                 await migration.ExecuteAsync("INSERT INTO schema_migrations (version, checksum) VALUES (@v, @c)",
                     ("v", version), ("c", checksum));

@@ -82,17 +82,6 @@ public sealed class PlatformDb(NpgsqlDataSource source) : ISql
     public Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, params (string Name, object? Value)[] args) =>
         SqlStatements.QueryAsync(Source.CreateCommand(sql), map, args);
 
-    public async Task<T?> QuerySingleAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
-        params (string Name, object? Value)[] args) where T : class
-    {
-        var rows = await QueryAsync(sql, map, args);
-        return rows.Count == 0 ? null : rows[0];
-    }
-
-    public Task<PagedList<T>> PageAsync<T>(string sql, Func<NpgsqlDataReader, T> map, int page, int pageSize,
-        params (string Name, object? Value)[] args) =>
-        SqlStatements.PageAsync(this, sql, map, page, pageSize, args);
-
     /// <summary>
     /// For "insert, or return the row already stored under this key" statements (<c>INSERT … ON CONFLICT DO NOTHING
     /// RETURNING</c> united with a SELECT of the existing row). When a concurrent request inserts the same key and

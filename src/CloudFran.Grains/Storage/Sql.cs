@@ -16,30 +16,14 @@ public interface ISql
     Task<T?> ScalarAsync<T>(string sql, params (string Name, object? Value)[] args);
 
     Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, params (string Name, object? Value)[] args);
-
-    Task<T?> QuerySingleAsync<T>(string sql, Func<NpgsqlDataReader, T> map, params (string Name, object? Value)[] args)
-        where T : class;
-
-    /// <summary>
-    /// One page of a list: <paramref name="sql"/> is a SELECT that ends with its ORDER BY and whose last column is
-    /// <c>count(*) OVER ()</c> (the total before paging). LIMIT and OFFSET are added here from the 1-based page; a
-    /// page past the end still reports the true total.
-    /// </summary>
-    Task<PagedList<T>> PageAsync<T>(string sql, Func<NpgsqlDataReader, T> map, int page, int pageSize,
-        params (string Name, object? Value)[] args);
 }
 
 /// <summary>
-/// One connection with one open transaction (from <see cref="PlatformDb.BeginAsync"/>). Dispose without
-/// <see cref="CommitAsync"/> to roll back; disposing also returns the connection to the pool. A transaction may be
-/// null only for the transitional wrappers of a connection opened by hand, which are never disposed here.
+/// Statements on a connection someone else opened and will close (the migrator's advisory-lock session), optionally
+/// inside a transaction of theirs.
 /// </summary>
-public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTransaction? transaction) : ISql, IAsyncDisposable
+public sealed class SqlSession(NpgsqlConnection connection, NpgsqlTransaction? transaction = null) : ISql
 {
-    public NpgsqlConnection Connection { get; } = connection;
-
-    public NpgsqlTransaction? Transaction { get; } = transaction;
-
     public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] args) =>
         SqlStatements.ExecuteAsync(Command(sql), args);
 
@@ -49,37 +33,72 @@ public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTrans
     public Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, params (string Name, object? Value)[] args) =>
         SqlStatements.QueryAsync(Command(sql), map, args);
 
-    public async Task<T?> QuerySingleAsync<T>(string sql, Func<NpgsqlDataReader, T> map,
-        params (string Name, object? Value)[] args) where T : class
-    {
-        var rows = await QueryAsync(sql, map, args);
-        return rows.Count == 0 ? null : rows[0];
-    }
+    private NpgsqlCommand Command(string sql) => new(sql, connection, transaction);
+}
 
-    public Task<PagedList<T>> PageAsync<T>(string sql, Func<NpgsqlDataReader, T> map, int page, int pageSize,
-        params (string Name, object? Value)[] args) =>
-        SqlStatements.PageAsync(this, sql, map, page, pageSize, args);
+/// <summary>
+/// One connection with one open transaction (from <see cref="PlatformDb.BeginAsync"/>). Dispose without
+/// <see cref="CommitAsync"/> to roll back; disposing also returns the connection to the pool.
+/// </summary>
+public sealed class PlatformTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) : ISql, IAsyncDisposable
+{
+    private readonly SqlSession _session = new(connection, transaction);
 
-    public Task CommitAsync(CancellationToken ct = default) =>
-        Transaction?.CommitAsync(ct) ?? throw new InvalidOperationException("No transaction to commit.");
+    public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] args) => _session.ExecuteAsync(sql, args);
+
+    public Task<T?> ScalarAsync<T>(string sql, params (string Name, object? Value)[] args) => _session.ScalarAsync<T>(sql, args);
+
+    public Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, params (string Name, object? Value)[] args) =>
+        _session.QueryAsync(sql, map, args);
+
+    public Task CommitAsync(CancellationToken ct = default) => transaction.CommitAsync(ct);
 
     /// <summary>Rolls back now, where the work continues on the same connection (a dispose alone also rolls back).</summary>
-    public Task RollbackAsync(CancellationToken ct = default) =>
-        Transaction?.RollbackAsync(ct) ?? throw new InvalidOperationException("No transaction to roll back.");
+    public Task RollbackAsync(CancellationToken ct = default) => transaction.RollbackAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
-        if (Transaction is not null)
-        {
-            await Transaction.DisposeAsync();
-        }
-        await Connection.DisposeAsync();
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
     }
-
-    private NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
 }
 
-/// <summary>The one implementation behind both <see cref="ISql"/> runners.</summary>
+/// <summary>Queries built on the three statements every <see cref="ISql"/> runs.</summary>
+public static class SqlQueries
+{
+    /// <summary>The first row, or null when there is none.</summary>
+    public static async Task<T?> QuerySingleAsync<T>(this ISql sql, string statement, Func<NpgsqlDataReader, T> map,
+        params (string Name, object? Value)[] args) where T : class
+    {
+        var rows = await sql.QueryAsync(statement, map, args);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>
+    /// One page of a list: <paramref name="select"/> is a SELECT that ends with its ORDER BY and whose last column is
+    /// <c>count(*) OVER ()</c> (the total before paging). LIMIT and OFFSET are added here from the 1-based page; a
+    /// page past the end still reports the true total.
+    /// </summary>
+    public static async Task<PagedList<T>> PageAsync<T>(this ISql sql, string select, Func<NpgsqlDataReader, T> map,
+        int page, int pageSize, params (string Name, object? Value)[] args)
+    {
+        long total = 0;
+        var rows = await sql.QueryAsync($"{select} LIMIT @page_limit OFFSET @page_offset", r =>
+            {
+                total = r.GetInt64(r.FieldCount - 1);
+                return map(r);
+            },
+            [.. args, ("page_limit", pageSize), ("page_offset", (long)(page - 1) * pageSize)]);
+        if (rows.Count == 0 && page > 1)
+        {
+            // A page past the end carries no row to read the total from: count the same selection.
+            total = await sql.ScalarAsync<long>($"SELECT count(*) FROM ({select}) AS page_source", args);
+        }
+        return new PagedList<T>(rows, page, pageSize, total);
+    }
+}
+
+/// <summary>The one implementation behind every <see cref="ISql"/> runner.</summary>
 internal static class SqlStatements
 {
     public static async Task<int> ExecuteAsync(NpgsqlCommand command, (string Name, object? Value)[] args)
@@ -106,24 +125,6 @@ internal static class SqlStatements
             rows.Add(map(reader));
         }
         return rows;
-    }
-
-    public static async Task<PagedList<T>> PageAsync<T>(ISql sql, string select, Func<NpgsqlDataReader, T> map,
-        int page, int pageSize, (string Name, object? Value)[] args)
-    {
-        long total = 0;
-        var rows = await sql.QueryAsync($"{select} LIMIT @page_limit OFFSET @page_offset", r =>
-            {
-                total = r.GetInt64(r.FieldCount - 1);
-                return map(r);
-            },
-            [.. args, ("page_limit", pageSize), ("page_offset", (long)(page - 1) * pageSize)]);
-        if (rows.Count == 0 && page > 1)
-        {
-            // A page past the end carries no row to read the total from: count the same selection.
-            total = await sql.ScalarAsync<long>($"SELECT count(*) FROM ({select}) AS page_source", args);
-        }
-        return new PagedList<T>(rows, page, pageSize, total);
     }
 
     private static NpgsqlCommand Bind(NpgsqlCommand cmd, (string Name, object? Value)[] args)

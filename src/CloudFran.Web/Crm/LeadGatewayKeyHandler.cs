@@ -15,7 +15,7 @@ namespace CloudFran.Web.Crm;
 /// <see cref="ApiKeyVerdict"/> for <see cref="LeadGatewayAuth"/> to answer in gateway terms.
 /// </summary>
 public sealed class LeadGatewayKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IGrainFactory grains, KeyOwnerCache owners) : AuthenticationHandler<AuthenticationSchemeOptions>(options, new AuthenticationLoggerFactory(logger), encoder)
+    IGrainFactory grains, KeyOwnerCache owners) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Header = "X-API-Key";
 

@@ -133,12 +133,9 @@ public sealed class TwimlGoldenTests(MessagingFactory factory) : IClassFixture<M
         var call = new VoiceCall(factory, location);
         await call.StartAsync();
         await call.SayAsync("Do you have parking?");
-        RecordedRequest? request = null;
-        for (var i = 0; i < 100 && request is null; i++)
-        {
-            request = factory.Twilio.Requests.FirstOrDefault(r => r.Path.EndsWith($"/Calls/{call.CallSid}/Recordings.json", StringComparison.Ordinal));
-            if (request is null) await Task.Delay(50);
-        }
+        var request = await Eventually.That("the recording request at the fake Twilio",
+            () => factory.Twilio.Requests.FirstOrDefault(r => r.Path.EndsWith($"/Calls/{call.CallSid}/Recordings.json", StringComparison.Ordinal)),
+            r => r is not null);
         Assert.NotNull(request);
         Assert.Equal($"{MessagingFactory.PublicBaseUrl}/api/voice-receptionist/recording-status", request.FormValue("RecordingStatusCallback"));
         Assert.Equal("completed", request.FormValue("RecordingStatusCallbackEvent"));

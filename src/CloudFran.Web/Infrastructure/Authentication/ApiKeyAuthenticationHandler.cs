@@ -22,7 +22,7 @@ public sealed class ApiKeySchemeOptions : AuthenticationSchemeOptions
 /// route refuses authenticates, and its <see cref="ApiKeyVerdict"/> lets the policy refuse (400/403/429).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeySchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IGrainFactory grains, KeyOwnerCache owners) : AuthenticationHandler<ApiKeySchemeOptions>(options, new AuthenticationLoggerFactory(logger), encoder)
+    IGrainFactory grains, KeyOwnerCache owners) : AuthenticationHandler<ApiKeySchemeOptions>(options, logger, encoder)
 {
     private const string DashboardRealm = "Basic realm=\"CloudFran dashboard\"";
     private const string BasicRealm = "Basic realm=\"CloudFran\"";

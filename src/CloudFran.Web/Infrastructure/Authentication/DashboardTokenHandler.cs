@@ -14,7 +14,7 @@ namespace CloudFran.Web.Infrastructure.Authentication;
 /// must name its tenant (X-Tenant-Id, or <c>tenantId</c> in the URL) and needs at least the viewer role.
 /// </summary>
 public sealed class DashboardTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IGrainFactory grains) : AuthenticationHandler<AuthenticationSchemeOptions>(options, new AuthenticationLoggerFactory(logger), encoder)
+    IGrainFactory grains) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
